@@ -1,0 +1,1 @@
+"""The HTTP API and staff web pages (Litestar); they call `registry` for every rule."""

@@ -1,0 +1,61 @@
+"""The audit trail: every write records who changed what, with before/after snapshots."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index
+from sqlmodel import Field, Session, SQLModel
+
+from registry.choices import Action
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+"""Set by the caller that serves a request (the API); copied onto each Change it causes."""
+
+
+class Change(SQLModel, table=True):
+    __tablename__ = "change"
+    __table_args__ = (Index("ix_change_entity_key", "entity", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=80, index=True)
+    action: str = Field(max_length=10)
+    entity: str = Field(max_length=40)
+    key: str = Field(max_length=200)
+    """Readable identity of the record, e.g. `mmf` or `mmf/DNK` (a participation)."""
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    request_id: str | None = Field(default=None, max_length=64)
+
+
+def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
+    """The row's columns as JSON-ready values, for before/after."""
+    return row.model_dump(mode="json", exclude=exclude)
+
+
+def record_change(
+    session: Session,
+    *,
+    actor: str,
+    action: Action,
+    entity: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> Change:
+    """Add the audit row to the caller's transaction: it commits with the change or not at all."""
+    change = Change(
+        at=datetime.now(UTC),
+        actor=actor,
+        action=action.value,
+        entity=entity,
+        key=key,
+        before=before,
+        after=after,
+        request_id=request_id.get(),
+    )
+    session.add(change)
+    return change

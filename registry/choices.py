@@ -1,0 +1,73 @@
+"""Every choice set of the registry, in one place."""
+
+from enum import StrEnum
+
+
+class NationKind(StrEnum):
+    ALLY = "ally"
+    PARTNER = "partner"
+
+
+class OrganisationKind(StrEnum):
+    AGENCY = "agency"
+    CONTRACTOR = "contractor"
+    GOVERNING_BODY = "governing_body"
+
+
+class Category(StrEnum):
+    HIGH_VISIBILITY_PROJECT = "high-visibility-project"
+    MULTINATIONAL_FLEET = "multinational-fleet"
+    INNOVATION = "innovation"
+    FRAMEWORK_CONTRACTS = "framework-contracts"
+    PARTNERSHIP = "partnership"
+
+
+class ProgrammeStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    LEAD = "lead"
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+    PARTNER = "partner"
+
+
+class Instrument(StrEnum):
+    LETTER_OF_INTENT = "letter_of_intent"
+    MOU = "mou"
+    ACCESSION = "accession"
+    AGREEMENT = "agreement"
+
+
+class ContractKind(StrEnum):
+    ACQUISITION = "acquisition"
+    FRAMEWORK = "framework"
+    SUPPORT = "support"
+    AMENDMENT = "amendment"
+
+
+class FleetEventKind(StrEnum):
+    ORDERED = "ordered"
+    DELIVERED = "delivered"
+    RETIRED = "retired"
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class UserRole(StrEnum):
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"

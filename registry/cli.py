@@ -1,0 +1,126 @@
+"""The `registry` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import Engine, func, select
+
+from registry.database import make_engine, unit_of_work
+from registry.errors import RegistryError
+from registry.settings import Settings
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Print a refused request as `error: field: message` and exit 1; nothing was written."""
+    try:
+        yield
+    except RegistryError as error:
+        for problem in error.errors:
+            click.echo(f"error: {problem.field}: {problem.message}", err=True)
+        sys.exit(1)
+
+
+def _engine(ctx: click.Context) -> Engine:
+    settings: Settings = ctx.obj
+    return make_engine(settings.database_url)
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Registry of multinational defence procurement programmes."""
+    ctx.obj = Settings.from_env()
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to reach.")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Create or migrate the database schema, keeping its data."""
+    from registry.migrate import current_revision, upgrade
+
+    engine = _engine(ctx)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    click.echo(f"database {engine.url.render_as_string()}: {before or 'empty'} -> {after}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision and the newest one available."""
+    from registry.migrate import current_revision, head_revision
+
+    engine = _engine(ctx)
+    click.echo(f"current: {current_revision(engine) or 'empty'}; newest: {head_revision()}")
+
+
+@main.command()
+@click.pass_context
+def seed(ctx: click.Context) -> None:
+    """Load the first data set (idempotent: a second run changes nothing)."""
+    from registry.schema import metadata
+    from seed.load import load_first_data_set
+
+    engine = _engine(ctx)
+    with _domain_errors(), unit_of_work(engine) as session:
+        created = load_first_data_set(session)
+    click.echo(
+        "created: " + (", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "nothing new")
+    )
+    with engine.connect() as connection:
+        for name, table in sorted(metadata.tables.items()):
+            count = connection.execute(select(func.count()).select_from(table)).scalar_one()
+            click.echo(f"  {name:<14} {count:>6}")
+
+
+@main.group()
+def user() -> None:
+    """Users who sign in to the staff pages and own API tokens."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create a user; asks for a password unless --password-stdin is given."""
+    from registry.users import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        add_user(session, username=name, role=role, password=password, actor="cli")
+    click.echo(f"user {name} added as {role}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens (bearer tokens for writes)."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.pass_context
+def token_create(ctx: click.Context, name: str) -> None:
+    """Create an API token for user NAME and print it once, alone on the last line."""
+    from registry.users import create_token
+
+    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        row, secret = create_token(session, username=name, actor="cli")
+    click.echo(f"token {row.hint}… for {name}; it is shown only now, keep it safe:")
+    click.echo(secret)

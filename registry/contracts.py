@@ -1,0 +1,163 @@
+"""Contracts signed within programmes; value as integer minor units and a currency."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from registry.audit import record_change, snapshot
+from registry.checks import Checks
+from registry.choices import Action, ContractKind
+from registry.database import pk
+from registry.dates import PartialDate
+from registry.errors import Conflict
+from registry.money import currency_code, format_minor, to_minor
+from registry.organisations import check_organisation
+from registry.programmes import Programme, get_programme
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("programme_id", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    contractor_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    awarding_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    reference: str | None = Field(default=None, max_length=100)
+    """The awarding body's reference, unique within the programme when given."""
+    title: str = Field(max_length=300)
+    kind: str = Field(max_length=12)
+    signed: date | None = Field(default=None, index=True)
+    signed_precision: str | None = Field(default=None, max_length=5)
+    value_minor: int | None = Field(default=None, sa_type=BigInteger)
+    """Value in the currency's minor units (cents); None when not published."""
+    currency: str | None = Field(default=None, max_length=3, index=True)
+    quantity: int | None = None
+    item: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+    version: int = 1
+
+    @property
+    def signed_on(self) -> PartialDate | None:
+        return PartialDate.stored(self.signed, self.signed_precision)
+
+    @property
+    def amount(self) -> str | None:
+        """The value as the decimal string clients see ("4700000000.00")."""
+        if self.value_minor is None or self.currency is None:
+            return None
+        return format_minor(self.value_minor, self.currency)
+
+
+def _check_value(checks: Checks, amount: Any, currency: Any) -> tuple[int | None, str | None]:
+    if amount in (None, "") and currency in (None, ""):
+        return None, None
+    if currency in (None, ""):
+        checks.fail("currency", "is required with an amount")
+        return None, None
+    try:
+        code = currency_code(currency)
+    except ValueError as error:
+        checks.fail("currency", str(error))
+        return None, None
+    if amount in (None, ""):
+        checks.fail("amount", "is required with a currency")
+        return None, None
+    try:
+        return to_minor(amount, code), code
+    except ValueError as error:
+        checks.fail("amount", str(error))
+        return None, None
+
+
+def add_contract(
+    session: Session,
+    *,
+    programme: str,
+    title: str,
+    kind: str,
+    reference: str | None = None,
+    signed: PartialDate | date | str | None = None,
+    amount: Any = None,
+    currency: str | None = None,
+    contractor: str | None = None,
+    awarding_organisation: str | None = None,
+    quantity: Any = None,
+    item: str | None = None,
+    note: str | None = None,
+    actor: str,
+) -> Contract:
+    """Record a contract signed in a programme; the amount is a decimal string, never a float."""
+    programme_ = get_programme(session, programme, field="programme")
+    checks = Checks()
+    title_ = checks.text(title, "title", max_length=300)
+    kind_ = checks.choice(ContractKind, kind, "kind")
+    reference_ = checks.optional_text(reference, "reference", max_length=100)
+    signed_ = checks.optional_date(signed, "signed")
+    value_minor, currency_ = _check_value(checks, amount, currency)
+    contractor_ = check_organisation(session, checks, contractor, "contractor")
+    awarding = check_organisation(session, checks, awarding_organisation, "awarding_organisation")
+    quantity_ = checks.optional_positive_int(quantity, "quantity")
+    item_ = checks.optional_text(item, "item", max_length=200)
+    note_ = checks.optional_text(note, "note")
+    checks.done()
+    if reference_ and find_contract(session, programme_, reference_) is not None:
+        raise Conflict("reference", f"{programme_.slug} has a contract {reference_!r} already")
+    contract = Contract(
+        programme_id=pk(programme_),
+        contractor_id=contractor_.id if contractor_ else None,
+        awarding_organisation_id=awarding.id if awarding else None,
+        reference=reference_,
+        title=title_,
+        kind=kind_.value,
+        signed=signed_.start if signed_ else None,
+        signed_precision=signed_.precision.value if signed_ else None,
+        value_minor=value_minor,
+        currency=currency_,
+        quantity=quantity_,
+        item=item_,
+        note=note_,
+    )
+    session.add(contract)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CREATE, entity="contract",
+        key=f"{programme_.slug}/{contract.reference or contract.id}",
+        before=None, after=snapshot(contract),
+    )  # fmt: skip
+    return contract
+
+
+def find_contract(session: Session, programme: Programme, reference: str) -> Contract | None:
+    return session.exec(
+        select(Contract).where(
+            Contract.programme_id == programme.id, Contract.reference == reference
+        )
+    ).first()
+
+
+def programme_contracts(session: Session, programme: str) -> list[Contract]:
+    programme_ = get_programme(session, programme)
+    query = (
+        select(Contract)
+        .where(Contract.programme_id == programme_.id)
+        .order_by(col(Contract.signed), col(Contract.id))
+    )
+    return list(session.exec(query))
+
+
+def contract_totals(session: Session, programme: str | None = None) -> list[tuple[str, int]]:
+    """Sum of known contract values per currency, as (currency, minor units), by currency."""
+    query = (
+        select(Contract.currency, func.sum(Contract.value_minor))
+        .where(col(Contract.value_minor).is_not(None))
+        .group_by(Contract.currency)
+        .order_by(Contract.currency)
+    )
+    if programme is not None:
+        query = query.where(Contract.programme_id == get_programme(session, programme).id)
+    return [(str(currency), int(total or 0)) for currency, total in session.exec(query)]

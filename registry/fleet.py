@@ -1,0 +1,169 @@
+"""Fleet events (ordered, delivered, retired) and the fleet size they add up to on any date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from registry.audit import record_change, snapshot
+from registry.checks import Checks
+from registry.choices import Action, FleetEventKind
+from registry.contracts import Contract
+from registry.database import pk
+from registry.dates import PartialDate, Precision
+from registry.errors import InvalidValue
+from registry.programmes import Programme, get_programme
+
+_KIND_ORDER = {FleetEventKind.ORDERED: 0, FleetEventKind.DELIVERED: 1, FleetEventKind.RETIRED: 2}
+
+
+class FleetEvent(SQLModel, table=True):
+    __tablename__ = "fleet_event"
+    __table_args__ = (Index("ix_fleet_event_programme_date", "programme_id", "event_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    event_date: date
+    """When it happened (first day of the period when known only to the month or year)."""
+    event_date_precision: str = Field(default="day", max_length=5)
+    asset_type: str = Field(max_length=100)
+    kind: str = Field(max_length=10)
+    count: int
+    contract_id: int | None = Field(default=None, foreign_key="contract.id")
+    note: str | None = Field(default=None, max_length=2000)
+    version: int = 1
+
+    @property
+    def date_on(self) -> PartialDate:
+        return PartialDate(self.event_date, Precision(self.event_date_precision))
+
+
+@dataclass(frozen=True)
+class FleetPoint:
+    """The fleet right after one event."""
+
+    event: FleetEvent
+    ordered: int
+    in_service: int
+    on_order: int
+
+
+@dataclass(frozen=True)
+class FleetSize:
+    asset_type: str
+    ordered: int
+    in_service: int
+    on_order: int
+
+
+def running_totals(events: Iterable[FleetEvent]) -> list[FleetPoint]:
+    """Fold events (any order) into running totals, by date; on one date orders come first."""
+    ordered = delivered = retired = 0
+    points = []
+    key = lambda e: (e.event_date, _KIND_ORDER[FleetEventKind(e.kind)], e.id or 0)  # noqa: E731
+    for event in sorted(events, key=key):
+        if event.kind == FleetEventKind.ORDERED:
+            ordered += event.count
+        elif event.kind == FleetEventKind.DELIVERED:
+            delivered += event.count
+        else:
+            retired += event.count
+        points.append(FleetPoint(event, ordered, delivered - retired, ordered - delivered))
+    return points
+
+
+def _events(
+    session: Session, programme: Programme, asset_type: str | None = None
+) -> list[FleetEvent]:
+    query = select(FleetEvent).where(FleetEvent.programme_id == programme.id)
+    if asset_type is not None:
+        query = query.where(FleetEvent.asset_type == asset_type)
+    return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
+
+
+def _first_negative(points: list[FleetPoint]) -> str | None:
+    for point in points:
+        when = point.event.date_on
+        if point.in_service < 0:
+            return f"more {point.event.asset_type} retired than delivered by {when}"
+        if point.on_order < 0:
+            return f"more {point.event.asset_type} delivered than ordered by {when}"
+    return None
+
+
+def record_fleet_event(
+    session: Session,
+    *,
+    programme: str,
+    kind: str,
+    date: PartialDate | date | str,
+    count: Any,
+    asset_type: str | None = None,
+    contract: int | None = None,
+    note: str | None = None,
+    actor: str,
+) -> FleetEvent:
+    """Record units (aircraft...) ordered, delivered or retired; no total may go below zero."""
+    programme_ = get_programme(session, programme, field="programme")
+    checks = Checks()
+    kind_ = checks.choice(FleetEventKind, kind, "kind")
+    when = checks.date(date, "date")
+    count_ = checks.positive_int(count, "count")
+    asset = checks.optional_text(asset_type, "asset_type", max_length=100) or programme_.asset_type
+    if not asset:
+        checks.fail("asset_type", "is required: the programme has no asset type")
+    if contract is not None:
+        linked = session.get(Contract, contract)
+        if linked is None or linked.programme_id != programme_.id:
+            checks.fail("contract", f"no contract {contract} in {programme_.slug}")
+    note_ = checks.optional_text(note, "note")
+    checks.done()
+    assert asset is not None
+    event = FleetEvent(
+        programme_id=pk(programme_),
+        event_date=when.start,
+        event_date_precision=when.precision.value,
+        asset_type=asset,
+        kind=kind_.value,
+        count=count_,
+        contract_id=contract,
+        note=note_,
+    )
+    problem = _first_negative(running_totals([*_events(session, programme_, asset), event]))
+    if problem:
+        raise InvalidValue("count", f"the fleet would go below zero: {problem}")
+    session.add(event)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CREATE, entity="fleet_event",
+        key=f"{programme_.slug}/{event.id}", before=None, after=snapshot(event),
+    )  # fmt: skip
+    return event
+
+
+def fleet_timeline(session: Session, programme: str) -> list[FleetPoint]:
+    """Every event of the programme's fleet with the running totals after it."""
+    programme_ = get_programme(session, programme)
+    events = _events(session, programme_)
+    by_asset: dict[str, list[FleetEvent]] = {}
+    for event in events:
+        by_asset.setdefault(event.asset_type, []).append(event)
+    points = [point for group in by_asset.values() for point in running_totals(group)]
+    return sorted(points, key=lambda p: (p.event.event_date, p.event.id or 0))
+
+
+def fleet_on(session: Session, programme: str, on: date) -> list[FleetSize]:
+    """Ordered, in service and on order on a date, per asset type."""
+    latest: dict[str, FleetPoint] = {}
+    for point in fleet_timeline(session, programme):
+        if point.event.event_date <= on:
+            latest[point.event.asset_type] = point
+    return [
+        FleetSize(asset, point.ordered, point.in_service, point.on_order)
+        for asset, point in sorted(latest.items())
+    ]

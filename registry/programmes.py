@@ -1,0 +1,170 @@
+"""Programmes: create, update, find, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlmodel import Field, Session, SQLModel, col, or_, select
+
+from registry.audit import record_change, snapshot
+from registry.checks import Checks, check_version
+from registry.choices import Action, Category, ProgrammeStatus
+from registry.dates import PartialDate
+from registry.errors import Conflict, FieldError, InvalidValue, NotFound
+from registry.organisations import Organisation, check_organisation
+
+
+class Programme(SQLModel, table=True):
+    __tablename__ = "programme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    """The URL id, e.g. `mmf`."""
+    name: str = Field(max_length=200)
+    acronym: str | None = Field(default=None, max_length=40)
+    category: str = Field(max_length=40, index=True)
+    status: str = Field(max_length=10)
+    managing_organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", index=True
+    )
+    launched: date | None = None
+    launched_precision: str | None = Field(default=None, max_length=5)
+    description: str | None = Field(default=None, max_length=4000)
+    capability_area: str | None = Field(default=None, max_length=200)
+    asset_type: str | None = Field(default=None, max_length=100)
+    """What the fleet is made of, where there is one (`A330 MRTT`)."""
+    version: int = 1
+
+    @property
+    def launched_on(self) -> PartialDate | None:
+        return PartialDate.stored(self.launched, self.launched_precision)
+
+
+EDITABLE = (
+    "slug", "name", "acronym", "category", "status", "managing_organisation", "launched",
+    "description", "capability_area", "asset_type",
+)  # fmt: skip
+REQUIRED = ("slug", "name", "category")
+
+
+def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the given programme fields and turn them into column values."""
+    checks = Checks()
+    unknown = sorted(set(values) - set(EDITABLE))
+    for field in unknown:
+        checks.fail(field, "is not a programme field that can be set")
+    columns: dict[str, Any] = {}
+    for field, value in values.items():
+        if field == "slug":
+            columns["slug"] = checks.slug(value)
+        elif field == "name":
+            columns["name"] = checks.text(value, "name")
+        elif field == "category":
+            columns["category"] = checks.choice(Category, value, "category").value
+        elif field == "status":
+            columns["status"] = checks.choice(ProgrammeStatus, value, "status").value
+        elif field == "managing_organisation":
+            agency = check_organisation(session, checks, value, field)
+            columns["managing_organisation_id"] = agency.id if agency else None
+        elif field == "launched":
+            launched = checks.optional_date(value, "launched")
+            columns["launched"] = launched.start if launched else None
+            columns["launched_precision"] = launched.precision.value if launched else None
+        elif field in ("acronym", "capability_area", "asset_type"):
+            columns[field] = checks.optional_text(value, field, max_length=200)
+        elif field == "description":
+            columns[field] = checks.optional_text(value, field, max_length=4000)
+    checks.done()
+    return columns
+
+
+def get_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
+    programme = session.exec(select(Programme).where(Programme.slug == slug)).first()
+    if programme is None:
+        raise NotFound(field, f"no programme {slug!r}")
+    return programme
+
+
+def _ensure_slug_free(session: Session, slug: str) -> None:
+    if session.exec(select(Programme.id).where(Programme.slug == slug)).first() is not None:
+        raise Conflict("slug", f"a programme {slug!r} exists already")
+
+
+def create_programme(session: Session, *, actor: str, **fields: Any) -> Programme:
+    """Create a programme from its fields (slug, name and category required)."""
+    missing = [name for name in REQUIRED if fields.get(name) in (None, "")]
+    if missing:
+        raise InvalidValue([_required(name) for name in missing])
+    columns = _columns(session, {"status": ProgrammeStatus.ACTIVE.value, **fields})
+    _ensure_slug_free(session, columns["slug"])
+    programme = Programme(**columns)
+    session.add(programme)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CREATE, entity="programme", key=programme.slug,
+        before=None, after=snapshot(programme),
+    )  # fmt: skip
+    return programme
+
+
+def update_programme(
+    session: Session,
+    slug: str,
+    *,
+    changes: Mapping[str, Any],
+    actor: str,
+    expected_version: int | None = None,
+) -> Programme:
+    """Change some fields of a programme; refuses when it changed since `expected_version`."""
+    programme = get_programme(session, slug)
+    columns = _columns(session, changes)
+    for required in REQUIRED:
+        if required in columns and not columns[required]:
+            raise InvalidValue(_required(required))
+    check_version(programme.version, expected_version)
+    if columns.get("slug", slug) != slug:
+        _ensure_slug_free(session, columns["slug"])
+    before = snapshot(programme)
+    for name, value in columns.items():
+        setattr(programme, name, value)
+    after = snapshot(programme)
+    if after == before:
+        return programme
+    programme.version += 1
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.UPDATE, entity="programme", key=slug,
+        before=before, after=snapshot(programme),
+    )  # fmt: skip
+    return programme
+
+
+def _required(field: str) -> FieldError:
+    return FieldError(field, "is required")
+
+
+def list_programmes(
+    session: Session,
+    *,
+    q: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    agency: str | None = None,
+) -> list[Programme]:
+    """Programmes by name, filtered; membership filters live in `registry.participation`."""
+    query = select(Programme).order_by(Programme.name)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(col(Programme.name).ilike(pattern), col(Programme.acronym).ilike(pattern),
+                col(Programme.slug).ilike(pattern))
+        )  # fmt: skip
+    if category:
+        query = query.where(Programme.category == category)
+    if status:
+        query = query.where(Programme.status == status)
+    if agency:
+        query = query.join(Organisation).where(Organisation.slug == agency)
+    return list(session.exec(query))

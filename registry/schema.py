@@ -1,0 +1,20 @@
+"""Imports every table, so `SQLModel.metadata` is complete for migrations and tests."""
+
+from sqlmodel import SQLModel
+
+from registry.audit import Change
+from registry.contracts import Contract
+from registry.fleet import FleetEvent
+from registry.nations import Nation
+from registry.organisations import Organisation
+from registry.participation import Participation
+from registry.programmes import Programme
+from registry.sources import Citation, Source
+from registry.users import ApiToken, User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken", "Change", "Citation", "Contract", "FleetEvent", "Nation", "Organisation",
+    "Participation", "Programme", "Source", "User", "metadata",
+]  # fmt: skip

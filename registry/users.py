@@ -1,0 +1,140 @@
+"""Users with roles, argon2 password hashes, and API tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import DateTime
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from registry.audit import record_change, snapshot
+from registry.checks import Checks
+from registry.choices import Action, UserRole
+from registry.database import pk
+from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized
+
+_hasher = PasswordHasher()
+_RANK = {UserRole.VIEWER: 0, UserRole.EDITOR: 1, UserRole.ADMIN: 2}
+TOKEN_PREFIX = "reg_"
+MIN_PASSWORD_LENGTH = 12
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    role: str = Field(max_length=10)
+    """A UserRole: viewer, editor or admin."""
+    password_hash: str | None = Field(default=None, max_length=200)
+    """argon2id; None for a user who only signs in with tokens."""
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    active: bool = True
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    """SHA-256 of the token: tokens are long random strings, so a fast hash suffices."""
+    hint: str = Field(max_length=12)
+    """The token's first characters, to tell tokens apart in lists."""
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return snapshot(user, exclude={"password_hash"})
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def add_user(
+    session: Session, *, username: str, role: str, password: str | None = None, actor: str
+) -> User:
+    """Create a user; the password is stored only as an argon2 hash."""
+    checks = Checks()
+    username_ = checks.text(username, "username", max_length=80)
+    role_ = checks.choice(UserRole, role, "role")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        checks.fail("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    checks.done()
+    if find_user(session, username_) is not None:
+        raise Conflict("username", f"a user {username_!r} exists already")
+    user = User(
+        username=username_,
+        role=role_.value,
+        password_hash=_hasher.hash(password) if password is not None else None,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CREATE, entity="user", key=username_,
+        before=None, after=_user_snapshot(user),
+    )  # fmt: skip
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with this username and password; Unauthorized otherwise."""
+    user = find_user(session, username)
+    if user is None or not user.active or user.password_hash is None:
+        raise Unauthorized("username", "unknown user or wrong password")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("username", "unknown user or wrong password") from None
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, username: str, actor: str) -> tuple[ApiToken, str]:
+    """A new API token for a user: returns the row and the token, which is shown only once."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound("username", f"no user {username!r}")
+    if not user.active:
+        raise InvalidValue("username", f"{username} is not active")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=pk(user), token_hash=_hash_token(token), hint=token[:10],
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CREATE, entity="api_token", key=f"{username}/{row.id}",
+        before=None, after=snapshot(row, exclude={"token_hash"}),
+    )  # fmt: skip
+    return row, token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    """The active user a bearer token belongs to; Unauthorized when unknown or revoked."""
+    row = session.exec(
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash_token(token), col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
+    user = session.get(User, row.user_id) if row else None
+    if user is None or not user.active:
+        raise Unauthorized("authorization", "unknown or revoked token")
+    return user
+
+
+def require_role(user: User, needed: UserRole) -> None:
+    """Refuse (403) a user whose role ranks below `needed`."""
+    if _RANK[UserRole(user.role)] < _RANK[needed]:
+        raise Forbidden("role", f"{user.username} is a {user.role}; this needs {needed.value}")

@@ -1,0 +1,1 @@
+"""Membership reports (polars, Jinja2, PDF); they read through `registry`."""

@@ -1,0 +1,1 @@
+"""The curated first data set and its loader."""
