@@ -26,7 +26,7 @@ test: install ## Run the tests on SQLite and PostgreSQL
 lint: install ## Check style and types (ruff, mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy registry seed tests
+	$(BIN)/mypy registry seed api reports tests
 
 format: install ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .

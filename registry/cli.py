@@ -26,8 +26,11 @@ def _domain_errors() -> Iterator[None]:
 
 
 def _engine(ctx: click.Context) -> Engine:
+    """The database engine for this command, closed when the command ends."""
     settings: Settings = ctx.obj
-    return make_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
+    ctx.call_on_close(engine.dispose)
+    return engine
 
 
 @click.group()

@@ -95,7 +95,7 @@ def add_nation(
     if alpha3 is None:
         checks.fail("code", f"unknown nation {code!r}")
     kind_ = checks.choice(NationKind, kind, "kind")
-    if kind_ is NationKind.ALLY and nato_member_since is None:
+    if kind == NationKind.ALLY and nato_member_since is None:
         checks.fail("nato_member_since", "an ally needs its NATO accession date")
     checks.done()
     assert alpha3 is not None

@@ -1,0 +1,161 @@
+"""Every database test runs on SQLite and on PostgreSQL, each time on a fresh database.
+
+SQLite: a copy of a migrated template file. PostgreSQL: `CREATE DATABASE ... TEMPLATE` from a
+database migrated once per test run, dropped after the test. Where PostgreSQL cannot be reached
+its tests skip with a message, except in CI (`CI=true`), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from registry.database import make_engine, normalise_url, unit_of_work
+from registry.errors import RegistryError
+from registry.migrate import upgrade
+from registry.schema import metadata
+from seed.load import load_nations
+
+POSTGRES_URL = os.environ.get(
+    "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def postgres_url(database: str) -> str:
+    return make_url(normalise_url(POSTGRES_URL)).set(database=database).render_as_string(False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """A connection to the PostgreSQL server for creating and dropping test databases."""
+    engine = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        engine.dispose()
+        reason = f"PostgreSQL unreachable at {POSTGRES_URL} ({type(error.orig).__name__})"
+        if IN_CI:
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
+        pytest.skip(f"{reason}; set REGISTRY_TEST_POSTGRES_URL to run these tests")
+    yield engine
+    engine.dispose()
+
+
+def create_database(admin: Engine, *, template: str | None = None) -> str:
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    return name
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin: Engine) -> Iterator[str]:
+    name = create_database(postgres_admin)
+    engine = make_engine(postgres_url(name))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    drop_database(postgres_admin, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A URL to a database with no schema at all, for migration tests."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    name = create_database(admin)
+    yield postgres_url(name)
+    drop_database(admin, name)
+
+
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, migrated, empty database."""
+    if backend == "sqlite":
+        path = tmp_path / "registry.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    name = create_database(admin, template=request.getfixturevalue("postgres_template"))
+    engine = make_engine(postgres_url(name))
+    yield engine
+    engine.dispose()
+    drop_database(admin, name)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the fresh database; tests commit when they want a change to stay."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def nations(engine: Engine) -> None:
+    """The 32 Allies and the partners in the database."""
+    with unit_of_work(engine) as session:
+        load_nations(session, actor="fixture")
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in key order: compared before and after a refused write."""
+    rows = {}
+    with engine.connect() as connection:
+        for name, table in sorted(metadata.tables.items()):
+            query = table.select().order_by(*table.primary_key.columns)
+            rows[name] = [tuple(row) for row in connection.execute(query)]
+    return rows
+
+
+@pytest.fixture
+def refused(engine: Engine) -> Callable[..., RegistryError]:
+    """Run a write in its own transaction, expect `kind`, and check the database is unchanged."""
+
+    def check(kind: type[RegistryError], write: Callable[[Session], object]) -> RegistryError:
+        before = dump(engine)
+        with pytest.raises(kind) as info, unit_of_work(engine) as session:
+            write(session)
+        assert dump(engine) == before, "a refused write left rows behind"
+        return info.value
+
+    return check

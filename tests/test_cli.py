@@ -1,0 +1,92 @@
+"""The `registry` command line, run in-process against each test database."""
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from registry.cli import main
+from registry.migrate import head_revision
+from registry.users import ApiToken, User, authenticate, user_for_token
+from tests.conftest import dump
+
+PASSWORD = "correct horse battery staple"
+
+
+def run(url, *args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, env={"REGISTRY_DATABASE_URL": url})
+
+
+@pytest.fixture
+def url(engine):
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_db_upgrade_creates_the_schema(empty_database_url):
+    result = run(empty_database_url, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert f"empty -> {head_revision()}" in result.output
+    current = run(empty_database_url, "db", "current")
+    assert f"current: {head_revision()}" in current.output
+
+
+def test_seed_loads_once_and_then_changes_nothing(engine, url):
+    first = run(url, "seed")
+    assert first.exit_code == 0, first.output
+    assert "5 programme" in first.output
+    before = dump(engine)
+    second = run(url, "seed")
+    assert second.exit_code == 0, second.output
+    assert "created: nothing new" in second.output
+    assert dump(engine) == before
+
+
+def test_user_add_reads_the_password_from_stdin(engine, url):
+    result = run(url, "user", "add", "alice", "--role", "editor", "--password-stdin",
+                 input=PASSWORD + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        assert authenticate(session, "alice", PASSWORD).role == "editor"
+
+
+def test_user_add_prompts_for_the_password_twice(engine, url):
+    result = run(url, "user", "add", "bob", "--role", "viewer", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        assert authenticate(session, "bob", PASSWORD).role == "viewer"
+
+
+def test_user_add_refuses_a_short_password_and_writes_nothing(engine, url):
+    before = dump(engine)
+    result = run(url, "user", "add", "alice", "--role", "editor", "--password-stdin",
+                 input="short\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert "error: password:" in result.stderr
+    assert dump(engine) == before
+
+
+def test_user_add_refuses_an_unknown_role(url):
+    result = run(url, "user", "add", "alice", "--role", "root", "--password-stdin", input="x\n")
+    assert result.exit_code == 2
+    assert "--role" in result.output
+
+
+def test_token_create_prints_the_token_alone_on_its_last_line(engine, url):
+    run(url, "user", "add", "alice", "--role", "editor", "--password-stdin", input=PASSWORD)
+    result = run(url, "token", "create", "alice")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("reg_")
+    assert " " not in token
+    with Session(engine) as session:
+        assert user_for_token(session, token).username == "alice"
+        stored = session.exec(select(ApiToken)).one()
+        assert token != stored.token_hash
+        assert session.exec(select(User)).one().username == "alice"
+
+
+def test_token_for_an_unknown_user_is_refused(engine, url):
+    before = dump(engine)
+    result = run(url, "token", "create", "ghost")
+    assert result.exit_code == 1
+    assert "error: username: no user 'ghost'" in result.stderr
+    assert dump(engine) == before

@@ -1,0 +1,67 @@
+"""Nations: the 32 Allies with accession dates, partners, and how codes and names are read."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from registry.errors import Conflict, InvalidValue
+from registry.nations import Nation, add_nation, find_nation, list_nations, nation_code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("SWE", "SWE"), ("se", "SWE"), ("Sweden", "SWE"), ("Czechia", "CZE"),
+     ("Czech Republic", "CZE"), ("Türkiye", "TUR"), ("Turkey", "TUR"),
+     ("United Kingdom", "GBR"), ("North Macedonia", "MKD"), ("Atlantis", None), ("", None)],
+)  # fmt: skip
+def test_nation_codes_from_codes_and_names(text, code):
+    assert nation_code(text) == code
+
+
+def test_all_32_allies_and_their_accession(session, nations):
+    allies = list_nations(session, kind="ally")
+    assert len(allies) == 32
+    since = {n.code: n.nato_member_since for n in allies}
+    assert since["USA"] == date(1949, 4, 4)
+    assert since["DEU"] == date(1955, 5, 6)
+    assert since["FIN"] == date(2023, 4, 4)
+    assert since["SWE"] == date(2024, 3, 7)
+    assert since["MKD"] == date(2020, 3, 27)
+    australia = session.get(Nation, "AUS")
+    assert (australia.kind, australia.nato_member_since) == ("partner", None)
+
+
+def test_find_nation_by_registry_name(session, nations):
+    found = find_nation(session, "Türkiye")
+    assert found is not None
+    assert found.code == "TUR"
+    assert find_nation(session, "Brazil") is None  # a country, but not in the registry
+
+
+def test_adding_a_nation_twice_is_a_conflict(nations, refused):
+    error = refused(
+        Conflict,
+        lambda s: add_nation(s, code="se", kind="ally", nato_member_since=date(2024, 3, 7),
+                             actor="a"),
+    )  # fmt: skip
+    assert error.fields == ["code"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"code": "XX", "kind": "partner"}, "code"),
+        ({"code": "JPN", "kind": "friend"}, "kind"),
+        ({"code": "JPN", "kind": "ally"}, "nato_member_since"),
+    ],
+)
+def test_bad_nations_are_refused(refused, fields, field):
+    error = refused(InvalidValue, lambda s: add_nation(s, actor="a", **fields))
+    assert error.fields == [field]
+
+
+def test_partner_gets_its_common_name(session):
+    add_nation(session, code="KOR", kind="partner", actor="a")
+    session.commit()
+    assert session.exec(select(Nation.name).where(Nation.code == "KOR")).one() == "South Korea"

@@ -1,0 +1,104 @@
+"""Users, argon2 passwords, API tokens stored hashed, and roles."""
+
+import pytest
+from sqlmodel import select
+
+from registry.audit import Change
+from registry.choices import UserRole
+from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized
+from registry.users import (
+    ApiToken,
+    add_user,
+    authenticate,
+    create_token,
+    require_role,
+    user_for_token,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_password_is_stored_as_argon2_and_checked(session):
+    add_user(session, username="alice", role="editor", password=PASSWORD, actor="admin")
+    session.commit()
+    user = authenticate(session, "alice", PASSWORD)
+    assert user.password_hash is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+    with pytest.raises(Unauthorized):
+        authenticate(session, "alice", "wrong password!!")
+    with pytest.raises(Unauthorized):
+        authenticate(session, "nobody", PASSWORD)
+
+
+def test_the_audit_trail_never_holds_the_password_hash(session):
+    add_user(session, username="alice", role="editor", password=PASSWORD, actor="admin")
+    session.commit()
+    change = session.exec(select(Change).where(Change.entity == "user")).one()
+    assert change.after is not None
+    assert "password_hash" not in change.after
+    assert change.after["role"] == "editor"
+
+
+def test_token_is_shown_once_and_stored_only_as_a_hash(session):
+    add_user(session, username="alice", role="editor", actor="admin")
+    _, token = create_token(session, username="alice", actor="admin")
+    session.commit()
+    stored = session.exec(select(ApiToken)).one()
+    assert token not in (stored.token_hash, stored.hint)
+    assert len(stored.token_hash) == 64
+    assert user_for_token(session, token).username == "alice"
+    with pytest.raises(Unauthorized):
+        user_for_token(session, token + "x")
+
+
+def test_a_revoked_token_no_longer_works(session):
+    from datetime import UTC, datetime
+
+    add_user(session, username="alice", role="editor", actor="admin")
+    row, token = create_token(session, username="alice", actor="admin")
+    row.revoked_at = datetime.now(UTC)
+    session.commit()
+    with pytest.raises(Unauthorized):
+        user_for_token(session, token)
+
+
+@pytest.mark.parametrize(
+    ("role", "needed", "allowed"),
+    [("viewer", "viewer", True), ("viewer", "editor", False), ("editor", "editor", True),
+     ("editor", "admin", False), ("admin", "editor", True)],
+)  # fmt: skip
+def test_roles_rank_viewer_editor_admin(session, role, needed, allowed):
+    user = add_user(session, username="u", role=role, actor="admin")
+    if allowed:
+        require_role(user, UserRole(needed))
+    else:
+        with pytest.raises(Forbidden) as info:
+            require_role(user, UserRole(needed))
+        assert info.value.status == 403
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"role": "root"}, "role"),
+        ({"username": ""}, "username"),
+        ({"password": "short"}, "password"),
+    ],
+)
+def test_bad_users_are_refused(refused, fields, field):
+    values = {"username": "bob", "role": "viewer"} | fields
+    error = refused(InvalidValue, lambda s: add_user(s, actor="admin", **values))
+    assert error.fields == [field]
+
+
+def test_usernames_are_unique(session, refused):
+    add_user(session, username="bob", role="viewer", actor="admin")
+    session.commit()
+    error = refused(Conflict, lambda s: add_user(s, username="bob", role="admin", actor="admin"))
+    assert error.fields == ["username"]
+
+
+def test_token_for_unknown_user_is_not_found(refused):
+    error = refused(NotFound, lambda s: create_token(s, username="ghost", actor="admin"))
+    assert error.fields == ["username"]
