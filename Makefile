@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the registry with its dev tools
 
-run: install ## Migrate and seed the default database (SQLite under ./data/), then show what it holds
+run: install ## Migrate and seed the default database (SQLite under ./data/), then serve on :8000
 	$(BIN)/registry db upgrade
 	$(BIN)/registry seed
+	$(BIN)/registry serve
 
 test: install ## Run the tests on SQLite and PostgreSQL
 	$(BIN)/pytest -n 2

@@ -11,6 +11,7 @@ from registry.dates import PartialDate
 from registry.errors import FieldError, InvalidValue, StaleVersion
 
 E = TypeVar("E", bound=StrEnum)
+MAX_INT = 2**31 - 1  # an INTEGER column on both databases
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -97,8 +98,9 @@ class Checks:
         except ValueError:
             self.fail(field, f"{value!r} is not a whole number")
             return 0
-        if number <= 0:
-            self.fail(field, "must be at least 1")
+        if not 1 <= number <= MAX_INT:
+            self.fail(field, f"must be between 1 and {MAX_INT}")
+            return 0
         return number
 
     def optional_positive_int(self, value: Any, field: str) -> int | None:

@@ -88,6 +88,26 @@ def seed(ctx: click.Context) -> None:
             click.echo(f"  {name:<14} {count:>6}")
 
 
+@main.command()
+@click.option(
+    "--host", default=None, help="Address to listen on (REGISTRY_HOST, default 127.0.0.1)."
+)
+@click.option("--port", type=int, default=None, help="Port (REGISTRY_PORT, default 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the HTTP API (OpenAPI docs at /schema/swagger)."""
+    import uvicorn
+
+    settings: Settings = ctx.obj
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"serving http://{host}:{port} (docs: http://{host}:{port}/schema/swagger)")
+    uvicorn.run(
+        "api.app:serve_app", factory=True, host=host, port=port, workers=workers,
+        log_level="warning", access_log=False,
+    )  # fmt: skip
+
+
 @main.group()
 def user() -> None:
     """Users who sign in to the staff pages and own API tokens."""

@@ -16,7 +16,7 @@ from registry.dates import PartialDate
 from registry.errors import Conflict
 from registry.money import currency_code, format_minor, to_minor
 from registry.organisations import check_organisation
-from registry.programmes import Programme, get_programme
+from registry.programmes import Programme, get_programme, lock_programme
 
 
 class Contract(SQLModel, table=True):
@@ -92,7 +92,7 @@ def add_contract(
     actor: str,
 ) -> Contract:
     """Record a contract signed in a programme; the amount is a decimal string, never a float."""
-    programme_ = get_programme(session, programme, field="programme")
+    programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     title_ = checks.text(title, "title", max_length=300)
     kind_ = checks.choice(ContractKind, kind, "kind")

@@ -1,14 +1,15 @@
 """Dates known to the year, the month or the day, kept at the precision they are known.
 
 A partial date is stored as the first day of its period plus its precision, so "2012"
-is 2012-01-01 with precision `year`: comparisons treat it as the start of the period.
+is 2012-01-01 with precision `year`. Membership counts from the start of the period; fleet
+events count from its end, when they had certainly happened (see `registry.fleet`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -32,6 +33,8 @@ class PartialDate:
         """Read an ISO 8601 date of year, month or day precision; raise ValueError otherwise."""
         if isinstance(value, PartialDate):
             return value
+        if isinstance(value, datetime):
+            return cls(value.date(), Precision.DAY)
         if isinstance(value, date):
             return cls(value, Precision.DAY)
         if not isinstance(value, str):
@@ -57,6 +60,16 @@ class PartialDate:
         if start is None:
             return None
         return cls(start, Precision(precision or Precision.DAY))
+
+    @property
+    def end(self) -> date:
+        """The last day of the period: by then the fact had certainly happened."""
+        if self.precision is Precision.YEAR:
+            return date(self.start.year, 12, 31)
+        if self.precision is Precision.MONTH:
+            following = date(self.start.year + self.start.month // 12, self.start.month % 12 + 1, 1)
+            return following - timedelta(days=1)
+        return self.start
 
     def isoformat(self) -> str:
         if self.precision is Precision.YEAR:

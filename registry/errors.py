@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class FieldError:
     field: str
     message: str
+    row: int | None = None
+    """For bulk imports: the file's row (1 = the first data row)."""
 
 
 class RegistryError(Exception):

@@ -1,4 +1,8 @@
-"""Fleet events (ordered, delivered, retired) and the fleet size they add up to on any date."""
+"""Fleet events (ordered, delivered, retired) and the fleet size they add up to on any date.
+
+An event known only to the month or year counts from the end of that period, when it had
+certainly happened: "delivered in 2024" is not yet in service on 2024-03-01.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from registry.contracts import Contract
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import InvalidValue
-from registry.programmes import Programme, get_programme
+from registry.programmes import Programme, get_programme, lock_programme
 
 _KIND_ORDER = {FleetEventKind.ORDERED: 0, FleetEventKind.DELIVERED: 1, FleetEventKind.RETIRED: 2}
 
@@ -42,6 +46,11 @@ class FleetEvent(SQLModel, table=True):
     def date_on(self) -> PartialDate:
         return PartialDate(self.event_date, Precision(self.event_date_precision))
 
+    @property
+    def counts_from(self) -> date:
+        """The day the event counts in totals: the end of its period."""
+        return self.date_on.end
+
 
 @dataclass(frozen=True)
 class FleetPoint:
@@ -61,12 +70,15 @@ class FleetSize:
     on_order: int
 
 
+def _in_time(event: FleetEvent) -> tuple[date, int, int]:
+    return event.counts_from, _KIND_ORDER[FleetEventKind(event.kind)], event.id or 0
+
+
 def running_totals(events: Iterable[FleetEvent]) -> list[FleetPoint]:
-    """Fold events (any order) into running totals, by date; on one date orders come first."""
+    """Fold events (any order) into running totals, in time; on one day orders come first."""
     ordered = delivered = retired = 0
     points = []
-    key = lambda e: (e.event_date, _KIND_ORDER[FleetEventKind(e.kind)], e.id or 0)  # noqa: E731
-    for event in sorted(events, key=key):
+    for event in sorted(events, key=_in_time):
         if event.kind == FleetEventKind.ORDERED:
             ordered += event.count
         elif event.kind == FleetEventKind.DELIVERED:
@@ -109,7 +121,7 @@ def record_fleet_event(
     actor: str,
 ) -> FleetEvent:
     """Record units (aircraft...) ordered, delivered or retired; no total may go below zero."""
-    programme_ = get_programme(session, programme, field="programme")
+    programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     kind_ = checks.choice(FleetEventKind, kind, "kind")
     when = checks.date(date, "date")
@@ -154,14 +166,14 @@ def fleet_timeline(session: Session, programme: str) -> list[FleetPoint]:
     for event in events:
         by_asset.setdefault(event.asset_type, []).append(event)
     points = [point for group in by_asset.values() for point in running_totals(group)]
-    return sorted(points, key=lambda p: (p.event.event_date, p.event.id or 0))
+    return sorted(points, key=lambda point: _in_time(point.event))
 
 
 def fleet_on(session: Session, programme: str, on: date) -> list[FleetSize]:
     """Ordered, in service and on order on a date, per asset type."""
     latest: dict[str, FleetPoint] = {}
     for point in fleet_timeline(session, programme):
-        if point.event.event_date <= on:
+        if point.event.counts_from <= on:
             latest[point.event.asset_type] = point
     return [
         FleetSize(asset, point.ordered, point.in_service, point.on_order)

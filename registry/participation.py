@@ -16,7 +16,7 @@ from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.nations import Nation, check_nation
-from registry.programmes import Programme, get_programme
+from registry.programmes import Programme, get_programme, lock_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
 UPDATABLE = ("role", "instrument", "cost_share", "note", "left")
@@ -67,27 +67,47 @@ def _key(programme: Programme, nation_code: str) -> str:
     return f"{programme.slug}/{nation_code}"
 
 
-def _active_shares_bp(session: Session, programme: Programme, *, besides: int | None) -> int:
-    query = select(func.coalesce(func.sum(Participation.cost_share_bp), 0)).where(
-        Participation.programme_id == programme.id,
-        col(Participation.left).is_(None),
-    )
-    if besides is not None:
-        query = query.where(Participation.id != besides)
-    return int(session.exec(query).one() or 0)
+def peak_share(spells: list[tuple[date, date | None, int]]) -> tuple[int, date | None]:
+    """The highest total of cost shares (bp) held at once, and the first day it is reached.
+
+    A spell holds its share from `joined` until the day before `left`.
+    """
+    changes = []
+    for joined, left, share in spells:
+        changes.append((joined, 1, share))
+        if left is not None:
+            changes.append((left, 0, -share))  # on one day, leavers go before joiners
+    peak, peak_day, running = 0, None, 0
+    for day, _, delta in sorted(changes):
+        running += delta
+        if running > peak:
+            peak, peak_day = running, day
+    return peak, peak_day
 
 
-def _check_share_total(
-    session: Session, programme: Programme, share_bp: int | None, *, besides: int | None = None
+def _check_shares(
+    session: Session,
+    programme: Programme,
+    spell: tuple[date, date | None, int | None],
+    *,
+    replacing: int | None = None,
 ) -> None:
-    if share_bp is None:
+    """Refuse a spell that would take the members' cost shares above 100 % on any date."""
+    if spell[2] is None:
         return
-    others = _active_shares_bp(session, programme, besides=besides)
-    if others + share_bp > FULL_SHARE_BP:
+    rows = session.exec(
+        select(Participation.joined, Participation.left, Participation.cost_share_bp).where(
+            Participation.programme_id == programme.id,
+            col(Participation.cost_share_bp).is_not(None),
+            Participation.id != (replacing or 0),
+        )
+    ).all()
+    spells = [(j, left, int(bp or 0)) for j, left, bp in rows]
+    peak, day = peak_share([*spells, (spell[0], spell[1], spell[2])])
+    if peak > FULL_SHARE_BP:
         raise InvalidValue(
             "cost_share",
-            f"active participants' cost shares would reach {(others + share_bp) / 100:.2f} %, "
-            f"above 100 % (others hold {others / 100:.2f} %)",
+            f"members' cost shares would reach {peak / 100:.2f} % on {day}, above 100 %",
         )
 
 
@@ -117,7 +137,7 @@ def join_programme(
     actor: str,
 ) -> Participation:
     """A nation joins a programme (a new spell; earlier spells stay as they were)."""
-    programme_ = get_programme(session, programme, field="programme")
+    programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
     role_ = checks.choice(Role, role, "role")
@@ -140,7 +160,7 @@ def join_programme(
             "joined",
             f"{nation_.code} left {programme_.slug} on {last_left}; it cannot rejoin earlier",
         )
-    _check_share_total(session, programme_, share_bp)
+    _check_shares(session, programme_, (joined_.start, None, share_bp))
     participation = Participation(
         programme_id=pk(programme_),
         nation_code=nation_.code,
@@ -170,7 +190,7 @@ def update_participation(
     expected_version: int | None = None,
 ) -> Participation:
     """Change a member's role, instrument, cost share or note, or record its leaving (`left`)."""
-    programme_ = get_programme(session, programme, field="programme")
+    programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
     for field in sorted(set(changes) - set(UPDATABLE)):
@@ -193,13 +213,14 @@ def update_participation(
         raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
     check_version(participation.version, expected_version)
     if left is not None:
-        if left.start < participation.joined:
+        if left.end < participation.joined:
             raise InvalidValue(
                 "left", f"{left} is before the nation joined ({participation.joined_on})"
             )
         columns["left"], columns["left_precision"] = left.start, left.precision.value
-    if "cost_share_bp" in columns and left is None:
-        _check_share_total(session, programme_, columns["cost_share_bp"], besides=participation.id)
+    if "cost_share_bp" in columns:
+        spell = (participation.joined, columns.get("left"), columns["cost_share_bp"])
+        _check_shares(session, programme_, spell, replacing=participation.id)
     before = snapshot(participation)
     for name, value in columns.items():
         setattr(participation, name, value)
@@ -230,7 +251,7 @@ def leave_programme(
     )  # fmt: skip
 
 
-def _active_on(on: date) -> Any:
+def active_on(on: date) -> Any:
     return (col(Participation.joined) <= on) & or_(
         col(Participation.left).is_(None), col(Participation.left) > on
     )
@@ -242,7 +263,7 @@ def members_on(session: Session, programme: str, on: date) -> list[tuple[Partici
     query = (
         select(Participation, Nation)
         .join(Nation)
-        .where(Participation.programme_id == programme_.id, _active_on(on))
+        .where(Participation.programme_id == programme_.id, active_on(on))
         .order_by(Nation.name)
     )
     return [(participation, nation) for participation, nation in session.exec(query)]
@@ -271,7 +292,22 @@ def nation_programmes_on(
     query = (
         select(Programme, Participation)
         .join(Participation)
-        .where(Participation.nation_code == nation_.code, _active_on(on))
+        .where(Participation.nation_code == nation_.code, active_on(on))
         .order_by(Programme.name)
     )
     return [(programme, participation) for programme, participation in session.exec(query)]
+
+
+def current_participation(
+    session: Session, programme: str, nation: str
+) -> tuple[Participation, Nation]:
+    """The nation's open spell in the programme; 404 on `nation` when it is not a member."""
+    programme_ = get_programme(session, programme)
+    checks = Checks()
+    nation_ = check_nation(session, checks, nation)
+    checks.done()
+    assert nation_ is not None
+    participation = active_participation(session, programme_, nation_.code)
+    if participation is None:
+        raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
+    return participation, nation_

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
 from registry.audit import record_change, snapshot
@@ -47,6 +48,7 @@ EDITABLE = (
     "description", "capability_area", "asset_type",
 )  # fmt: skip
 REQUIRED = ("slug", "name", "category")
+_TEXT_LIMITS = {"acronym": 40, "capability_area": 200, "asset_type": 100}
 
 
 def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,12 +74,29 @@ def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
             launched = checks.optional_date(value, "launched")
             columns["launched"] = launched.start if launched else None
             columns["launched_precision"] = launched.precision.value if launched else None
-        elif field in ("acronym", "capability_area", "asset_type"):
-            columns[field] = checks.optional_text(value, field, max_length=200)
+        elif field in _TEXT_LIMITS:
+            columns[field] = checks.optional_text(value, field, max_length=_TEXT_LIMITS[field])
         elif field == "description":
             columns[field] = checks.optional_text(value, field, max_length=4000)
     checks.done()
     return columns
+
+
+def lock_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
+    """Take the programme's write lock, then read it: writes to one programme go one at a time.
+
+    It must be the transaction's first statement, so every later read sees committed data
+    (PostgreSQL: a row lock; SQLite: the database write lock, taken before the read snapshot).
+    """
+    locked = session.execute(
+        update(Programme)
+        .where(col(Programme.slug) == slug)
+        .values(version=Programme.version)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(field, f"no programme {slug!r}")
+    return get_programme(session, slug, field=field)
 
 
 def get_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
@@ -118,7 +137,7 @@ def update_programme(
     expected_version: int | None = None,
 ) -> Programme:
     """Change some fields of a programme; refuses when it changed since `expected_version`."""
-    programme = get_programme(session, slug)
+    programme = lock_programme(session, slug)
     columns = _columns(session, changes)
     for required in REQUIRED:
         if required in columns and not columns[required]:
@@ -168,3 +187,33 @@ def list_programmes(
     if agency:
         query = query.join(Organisation).where(Organisation.slug == agency)
     return list(session.exec(query))
+
+
+def delete_programme(
+    session: Session, slug: str, *, actor: str, expected_version: int | None = None
+) -> None:
+    """Delete a programme entered by mistake; one with any history is refused (409)."""
+    programme = lock_programme(session, slug)
+    check_version(programme.version, expected_version)
+    for name in ("participation", "contract", "fleet_event"):
+        table = SQLModel.metadata.tables[name]
+        used = session.execute(
+            select(table.c.id).where(table.c.programme_id == programme.id).limit(1)
+        ).first()
+        if used is not None:
+            raise Conflict(
+                "slug", f"{slug} has {name.replace('_', ' ')} records; close it instead (status)"
+            )
+    before = snapshot(programme)
+    citations = SQLModel.metadata.tables["citation"]
+    session.execute(
+        delete(citations).where(
+            citations.c.entity == "programme", citations.c.entity_id == programme.id
+        )
+    )
+    session.delete(programme)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.DELETE, entity="programme", key=slug,
+        before=before, after=None,
+    )  # fmt: skip

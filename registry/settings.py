@@ -10,12 +10,32 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("data") / "registry.db")
 
 
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     """SQLAlchemy URL (`REGISTRY_DATABASE_URL`): a SQLite file under ./data/ by default."""
+    public_read: bool = True
+    """`REGISTRY_PUBLIC_READ`: reads need no token unless this is false."""
+    host: str = "127.0.0.1"
+    """`REGISTRY_HOST`: the address `registry serve` listens on."""
+    port: int = 8000
+    """`REGISTRY_PORT`: the port `registry serve` listens on."""
+    max_body_bytes: int = 10_000_000
+    """`REGISTRY_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        return cls(database_url=env.get("REGISTRY_DATABASE_URL") or DEFAULT_DATABASE_URL)
+        return cls(
+            database_url=env.get("REGISTRY_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            public_read=_flag(env.get("REGISTRY_PUBLIC_READ"), True),
+            host=env.get("REGISTRY_HOST") or "127.0.0.1",
+            port=int(env.get("REGISTRY_PORT") or 8000),
+            max_body_bytes=int(env.get("REGISTRY_MAX_BODY_BYTES") or 10_000_000),
+        )

@@ -138,3 +138,20 @@ def require_role(user: User, needed: UserRole) -> None:
     """Refuse (403) a user whose role ranks below `needed`."""
     if _RANK[UserRole(user.role)] < _RANK[needed]:
         raise Forbidden("role", f"{user.username} is a {user.role}; this needs {needed.value}")
+
+
+def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken:
+    """Stop a token from working; the row stays for the record."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound("token_id", f"no token {token_id}")
+    if row.revoked_at is not None:
+        return row
+    before = snapshot(row, exclude={"token_hash"})
+    row.revoked_at = datetime.now(UTC)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.UPDATE, entity="api_token", key=str(token_id),
+        before=before, after=snapshot(row, exclude={"token_hash"}),
+    )  # fmt: skip
+    return row

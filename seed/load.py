@@ -8,13 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.choices import NationKind, Role
 from registry.contracts import add_contract, find_contract
 from registry.dates import PartialDate
+from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, record_fleet_event
-from registry.nations import Nation, add_nation
+from registry.nations import Nation, add_nation, nation_code
 from registry.organisations import create_organisation, find_organisation
 from registry.participation import Participation, join_programme, leave_programme
 from registry.programmes import Programme, create_programme
@@ -117,7 +118,7 @@ class _Loader:
         row = self.session.exec(
             select(Participation).where(
                 Participation.programme_id == programme.id,
-                Participation.nation_code == fields["nation"],
+                Participation.nation_code == (nation_code(fields["nation"]) or fields["nation"]),
                 Participation.joined == joined.start,
             )
         ).first()
@@ -133,6 +134,8 @@ class _Loader:
 
     def contract(self, programme: Programme, fields: dict[str, Any]) -> None:
         cites = fields.pop("cites", [])
+        if not fields.get("reference"):
+            raise InvalidValue("reference", f"a seeded contract of {programme.slug} needs one")
         row = find_contract(self.session, programme, fields["reference"])
         if row is None:
             row = add_contract(self.session, programme=programme.slug, actor=self.actor, **fields)
@@ -145,7 +148,9 @@ class _Loader:
         if "contract" in fields:
             contract = find_contract(self.session, programme, fields["contract"])
             if contract is None:
-                raise ValueError(f"a fleet event names an unknown contract {fields['contract']!r}")
+                raise InvalidValue(
+                    "contract", f"no contract {fields['contract']!r} in {programme.slug}"
+                )
             fields["contract"] = contract.id
         asset = fields.get("asset_type") or programme.asset_type
         row = self.session.exec(
@@ -156,6 +161,9 @@ class _Loader:
                 FleetEvent.event_date_precision == when.precision.value,
                 FleetEvent.count == fields["count"],
                 FleetEvent.asset_type == asset,
+                col(FleetEvent.note).is_(None)
+                if fields.get("note") is None
+                else FleetEvent.note == fields["note"],
             )
         ).first()
         if row is None:

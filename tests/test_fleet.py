@@ -79,6 +79,27 @@ def test_on_one_date_orders_count_before_deliveries_and_retirements():
     ]
 
 
+def test_fleet_on_a_day_with_an_order_recorded_after_a_delivery(session, mmf):
+    """Guards a fixed bug: the timeline re-sorted same-day events by id, undoing orders-first."""
+    event(session, "ordered", "2019", 1)
+    event(session, "delivered", "2020-01-01")
+    event(session, "ordered", "2020-01-01")
+    event(session, "delivered", "2020-01-01")
+    assert fleet_on(session, "mmf", date(2020, 1, 1)) == [FleetSize("A330 MRTT", 2, 2, 0)]
+    kinds = [p.event.kind for p in fleet_timeline(session, "mmf")]
+    assert kinds == ["ordered", "ordered", "delivered", "delivered"]
+
+
+def test_events_known_to_the_year_or_month_count_from_the_end_of_it(session, mmf):
+    event(session, "ordered", "2020-03-15", 2)
+    event(session, "delivered", "2020")  # after the order, though "2020" starts before it
+    event(session, "delivered", "2021-04")
+    assert fleet_on(session, "mmf", date(2020, 12, 30)) == [FleetSize("A330 MRTT", 2, 0, 2)]
+    assert fleet_on(session, "mmf", date(2020, 12, 31)) == [FleetSize("A330 MRTT", 2, 1, 1)]
+    assert fleet_on(session, "mmf", date(2021, 4, 29)) == [FleetSize("A330 MRTT", 2, 1, 1)]
+    assert fleet_on(session, "mmf", date(2021, 4, 30)) == [FleetSize("A330 MRTT", 2, 2, 0)]
+
+
 def test_event_can_link_a_contract_of_its_programme(session, mmf):
     contract = add_contract(
         session, programme="mmf", title="Order", kind="acquisition", actor=ACTOR
@@ -95,7 +116,7 @@ def test_event_can_link_a_contract_of_its_programme(session, mmf):
         ([("ordered", "2016", 2), ("delivered", "2020", 1)], ("retired", "2021", 2)),
         # A late-recorded early event that makes the past go negative:
         ([("ordered", "2016", 1), ("delivered", "2020", 1)], ("retired", "2019", 1)),
-        ([("ordered", "2016-07", 2), ("delivered", "2020", 2)], ("delivered", "2016-01", 1)),
+        ([("ordered", "2016-07", 2), ("delivered", "2020", 2)], ("delivered", "2016-01-31", 1)),
     ],
 )
 def test_a_fleet_never_goes_below_zero(session, mmf, refused, setup, bad):

@@ -147,11 +147,39 @@ def test_active_cost_shares_may_not_exceed_100_percent(session, mmf, refused):
     assert "100.01" in error.errors[0].message
 
 
-def test_shares_of_nations_that_left_no_longer_count(session, mmf):
-    join(session, "DEU", cost_share="60")
+def test_shares_count_only_while_their_holders_are_members(session, mmf, refused):
+    join(session, "DEU", cost_share="60", joined="2014-11")
     leave_programme(session, programme="mmf", nation="DEU", left="2020", actor=ACTOR)
-    row = join(session, "NLD", cost_share="100")
+    row = join(session, "NLD", cost_share="100", joined="2020")
     assert row.cost_share_bp == 10_000
+    session.commit()
+    # Overlapping DEU's membership (2014-11 to 2019-12-31) would hold 160 % in 2019.
+    error = refused(InvalidValue, lambda s: join(s, "BEL", cost_share="41", joined="2019-06"))
+    assert error.fields == ["cost_share"]
+
+
+def test_a_future_leave_does_not_free_a_share_today(session, mmf, refused):
+    """Guards a fixed bug: a spell with a future `left` dropped out of the sum at once."""
+    join(session, "DEU", cost_share="60", joined="2014-11")
+    leave_programme(session, programme="mmf", nation="DEU", left="2035", actor=ACTOR)
+    session.commit()
+    error = refused(InvalidValue, lambda s: join(s, "NOR", cost_share="60", joined="2025"))
+    assert "2025-01-01" in error.errors[0].message
+
+
+def test_a_share_can_pass_to_a_nation_joining_as_another_leaves(session, mmf):
+    join(session, "DEU", cost_share="60", joined="2014-11")
+    leave_programme(session, programme="mmf", nation="DEU", left="2030-01-01", actor=ACTOR)
+    assert join(session, "BEL", cost_share="100", joined="2030-01-01").cost_share_bp == 10_000
+
+
+def test_peak_share_counts_leavers_before_joiners_on_a_day():
+    from registry.participation import peak_share
+
+    spells = [(date(2020, 1, 1), date(2021, 1, 1), 6000), (date(2021, 1, 1), None, 4000)]
+    assert peak_share(spells) == (6000, date(2020, 1, 1))
+    spells.append((date(2020, 6, 1), None, 4000))
+    assert peak_share(spells) == (10_000, date(2020, 6, 1))
 
 
 def test_changing_a_share_counts_the_others_only(session, mmf, refused):
@@ -185,6 +213,13 @@ def test_change_role_records_before_and_after(session, mmf):
     assert change.before is not None
     assert change.after is not None
     assert (change.before["role"], change.after["role"]) == ("participant", "lead")
+
+
+def test_a_leave_known_to_the_year_may_fall_in_the_year_of_joining(session, mmf):
+    join(session, "BEL", joined="2020-06")
+    row = leave_programme(session, programme="mmf", nation="BEL", left="2020", actor=ACTOR)
+    assert row.left_on is not None
+    assert row.left_on.isoformat() == "2020"
 
 
 def test_left_before_joined_is_refused(session, mmf, refused):

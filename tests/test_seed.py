@@ -40,6 +40,8 @@ def test_mmf_fleet_reaches_12_ordered_with_9_in_service(session, seeded):
     assert fleet_on(session, "mmf", date(2025, 6, 23)) == [FleetSize("A330 MRTT", 10, 9, 1)]
     assert fleet_on(session, "mmf", date(2025, 6, 24)) == [FleetSize("A330 MRTT", 12, 9, 3)]
     assert fleet_on(session, "mmf", date(2020, 12, 31)) == [FleetSize("A330 MRTT", 9, 3, 6)]
+    # MMF8 arrived on 19 June 2024; MMF9 only "later in 2024".
+    assert fleet_on(session, "mmf", date(2024, 3, 1)) == [FleetSize("A330 MRTT", 10, 7, 3)]
 
 
 def test_programmes_of_the_summit(session, seeded):

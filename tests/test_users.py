@@ -12,6 +12,7 @@ from registry.users import (
     authenticate,
     create_token,
     require_role,
+    revoke_token,
     user_for_token,
 )
 
@@ -52,15 +53,17 @@ def test_token_is_shown_once_and_stored_only_as_a_hash(session):
         user_for_token(session, token + "x")
 
 
-def test_a_revoked_token_no_longer_works(session):
-    from datetime import UTC, datetime
-
+def test_a_revoked_token_no_longer_works_and_the_revocation_is_audited(session):
     add_user(session, username="alice", role="editor", actor="admin")
     row, token = create_token(session, username="alice", actor="admin")
-    row.revoked_at = datetime.now(UTC)
+    revoke_token(session, token_id=row.id, actor="admin")
     session.commit()
     with pytest.raises(Unauthorized):
         user_for_token(session, token)
+    change = session.exec(select(Change).where(Change.action == "update")).one()
+    assert (change.entity, change.actor) == ("api_token", "admin")
+    assert change.after is not None
+    assert change.after["revoked_at"] is not None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,154 @@
+"""List queries with filters, sorting and paging, for the API and exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from registry.audit import Change
+from registry.checks import Checks
+from registry.contracts import Contract
+from registry.money import currency_code, to_minor
+from registry.nations import check_nation
+from registry.organisations import Organisation
+from registry.paging import Page, paginate, sort_clause
+from registry.participation import Participation, active_on
+from registry.programmes import Programme
+
+Contractor = aliased(Organisation)
+Awarding = aliased(Organisation)
+
+
+def programmes_page(
+    session: Session,
+    *,
+    q: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    nation: str | None = None,
+    as_of: date | None = None,
+    agency: str | None = None,
+    sort: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Page[Any]:
+    """Rows of (Programme, managing organisation slug)."""
+    query = select(Programme, Organisation.slug).outerjoin(
+        Organisation, col(Programme.managing_organisation_id) == Organisation.id
+    )
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(col(Programme.name).ilike(pattern), col(Programme.acronym).ilike(pattern),
+                col(Programme.slug).ilike(pattern))
+        )  # fmt: skip
+    if category:
+        query = query.where(Programme.category == category)
+    if status:
+        query = query.where(Programme.status == status)
+    if agency:
+        query = query.where(Organisation.slug == agency)
+    if nation:
+        checks = Checks()
+        member = check_nation(session, checks, nation)
+        checks.done()
+        assert member is not None
+        query = query.where(
+            exists().where(
+                Participation.programme_id == Programme.id,
+                Participation.nation_code == member.code,
+                active_on(as_of or date.today()),
+            )
+        )
+    order = sort_clause(
+        sort,
+        {"name": Programme.name, "slug": Programme.slug, "launched": Programme.launched,
+         "category": Programme.category, "status": Programme.status},
+        "name",
+    )  # fmt: skip
+    return paginate(session, query.order_by(*order, Programme.id), limit=limit, offset=offset)
+
+
+def contracts_page(
+    session: Session,
+    *,
+    programme: str | None = None,
+    contractor: str | None = None,
+    currency: str | None = None,
+    signed_from: date | None = None,
+    signed_to: date | None = None,
+    min_value: str | None = None,
+    sort: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Page[Any]:
+    """Rows of (Contract, programme slug, contractor slug, awarding organisation slug)."""
+    query = (
+        select(Contract, Programme.slug, Contractor.slug, Awarding.slug)
+        .join(Programme, Contract.programme_id == Programme.id)
+        .outerjoin(Contractor, Contract.contractor_id == Contractor.id)
+        .outerjoin(Awarding, Contract.awarding_organisation_id == Awarding.id)
+    )
+    checks = Checks()
+    code = None
+    if currency:
+        try:
+            code = currency_code(currency)
+        except ValueError as error:
+            checks.fail("currency", str(error))
+    minimum = None
+    if min_value not in (None, ""):
+        try:
+            minimum = to_minor(str(min_value), code or "EUR")
+        except ValueError as error:
+            checks.fail("min_value", str(error))
+    checks.done()
+    if programme:
+        query = query.where(Programme.slug == programme)
+    if contractor:
+        query = query.where(Contractor.slug == contractor)
+    if code:
+        query = query.where(Contract.currency == code)
+    if signed_from:
+        query = query.where(col(Contract.signed) >= signed_from)
+    if signed_to:
+        query = query.where(col(Contract.signed) <= signed_to)
+    if minimum is not None:
+        query = query.where(col(Contract.value_minor) >= minimum)
+    order = sort_clause(
+        sort,
+        {"signed": Contract.signed, "value": Contract.value_minor, "title": Contract.title,
+         "reference": Contract.reference, "id": Contract.id},
+        "signed",
+    )  # fmt: skip
+    return paginate(session, query.order_by(*order, Contract.id), limit=limit, offset=offset)
+
+
+def changes_page(
+    session: Session,
+    *,
+    entity: str | None = None,
+    key: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Page[Any]:
+    """Rows of (Change,), newest first."""
+    query = select(Change)
+    filters = []
+    if entity:
+        filters.append(Change.entity == entity)
+    if key:
+        filters.append(Change.key == key)
+    if actor:
+        filters.append(Change.actor == actor)
+    if since:
+        filters.append(col(Change.at) >= since)
+    if filters:
+        query = query.where(and_(*filters))
+    return paginate(session, query.order_by(col(Change.id).desc()), limit=limit, offset=offset)
