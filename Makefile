@@ -27,7 +27,12 @@ test: install ## Run the tests on SQLite and PostgreSQL
 lint: install ## Check style and types (ruff, mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy registry seed api reports tests
+	$(BIN)/mypy registry seed api reports bench tests
+
+bench: install ## Benchmark the API on a synthetic registry against Datasette (prints a table)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run
 
 format: install ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .
@@ -36,4 +41,4 @@ format: install ## Reformat the code (ruff)
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) data
 
-.PHONY: help install run test lint format clean
+.PHONY: help install run test lint format bench clean

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index
+from sqlalchemy import JSON, DateTime, Index, func, select
 from sqlmodel import Field, Session, SQLModel
 
 from registry.choices import Action
@@ -29,6 +29,11 @@ class Change(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     request_id: str | None = Field(default=None, max_length=64)
+
+
+def data_version(session: Session) -> int:
+    """The newest Change id: every write records one, so this names the state of the data."""
+    return int(session.execute(select(func.max(Change.id))).scalar() or 0)
 
 
 def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any]:

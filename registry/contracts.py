@@ -16,7 +16,7 @@ from registry.dates import PartialDate
 from registry.errors import Conflict
 from registry.money import currency_code, format_minor, to_minor
 from registry.organisations import check_organisation
-from registry.programmes import Programme, get_programme, lock_programme
+from registry.programmes import Programme, lock_programme, resolve_programme
 
 
 class Contract(SQLModel, table=True):
@@ -140,8 +140,8 @@ def find_contract(session: Session, programme: Programme, reference: str) -> Con
     ).first()
 
 
-def programme_contracts(session: Session, programme: str) -> list[Contract]:
-    programme_ = get_programme(session, programme)
+def programme_contracts(session: Session, programme: str | Programme) -> list[Contract]:
+    programme_ = resolve_programme(session, programme)
     query = (
         select(Contract)
         .where(Contract.programme_id == programme_.id)
@@ -150,7 +150,9 @@ def programme_contracts(session: Session, programme: str) -> list[Contract]:
     return list(session.exec(query))
 
 
-def contract_totals(session: Session, programme: str | None = None) -> list[tuple[str, int]]:
+def contract_totals(
+    session: Session, programme: str | Programme | None = None
+) -> list[tuple[str, int]]:
     """Sum of known contract values per currency, as (currency, minor units), by currency."""
     query = (
         select(Contract.currency, func.sum(Contract.value_minor))
@@ -159,5 +161,5 @@ def contract_totals(session: Session, programme: str | None = None) -> list[tupl
         .order_by(Contract.currency)
     )
     if programme is not None:
-        query = query.where(Contract.programme_id == get_programme(session, programme).id)
+        query = query.where(Contract.programme_id == resolve_programme(session, programme).id)
     return [(str(currency), int(total or 0)) for currency, total in session.exec(query)]

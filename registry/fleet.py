@@ -21,7 +21,7 @@ from registry.contracts import Contract
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import InvalidValue
-from registry.programmes import Programme, get_programme, lock_programme
+from registry.programmes import Programme, lock_programme, resolve_programme
 
 _KIND_ORDER = {FleetEventKind.ORDERED: 0, FleetEventKind.DELIVERED: 1, FleetEventKind.RETIRED: 2}
 
@@ -158,9 +158,9 @@ def record_fleet_event(
     return event
 
 
-def fleet_timeline(session: Session, programme: str) -> list[FleetPoint]:
+def fleet_timeline(session: Session, programme: str | Programme) -> list[FleetPoint]:
     """Every event of the programme's fleet with the running totals after it."""
-    programme_ = get_programme(session, programme)
+    programme_ = resolve_programme(session, programme)
     events = _events(session, programme_)
     by_asset: dict[str, list[FleetEvent]] = {}
     for event in events:
@@ -169,7 +169,7 @@ def fleet_timeline(session: Session, programme: str) -> list[FleetPoint]:
     return sorted(points, key=lambda point: _in_time(point.event))
 
 
-def fleet_on(session: Session, programme: str, on: date) -> list[FleetSize]:
+def fleet_on(session: Session, programme: str | Programme, on: date) -> list[FleetSize]:
     """Ordered, in service and on order on a date, per asset type."""
     latest: dict[str, FleetPoint] = {}
     for point in fleet_timeline(session, programme):

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Index, func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
 from registry.audit import record_change, snapshot
@@ -16,7 +17,7 @@ from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.nations import Nation, check_nation
-from registry.programmes import Programme, get_programme, lock_programme
+from registry.programmes import Programme, lock_programme, resolve_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
 UPDATABLE = ("role", "instrument", "cost_share", "note", "left")
@@ -95,11 +96,13 @@ def _check_shares(
     """Refuse a spell that would take the members' cost shares above 100 % on any date."""
     if spell[2] is None:
         return
-    rows = session.exec(
-        select(Participation.joined, Participation.left, Participation.cost_share_bp).where(
-            Participation.programme_id == programme.id,
+    rows = session.execute(
+        sa_select(
+            col(Participation.joined), col(Participation.left), col(Participation.cost_share_bp)
+        ).where(
+            col(Participation.programme_id) == programme.id,
             col(Participation.cost_share_bp).is_not(None),
-            Participation.id != (replacing or 0),
+            col(Participation.id) != (replacing or 0),
         )
     ).all()
     spells = [(j, left, int(bp or 0)) for j, left, bp in rows]
@@ -257,9 +260,11 @@ def active_on(on: date) -> Any:
     )
 
 
-def members_on(session: Session, programme: str, on: date) -> list[tuple[Participation, Nation]]:
+def members_on(
+    session: Session, programme: str | Programme, on: date
+) -> list[tuple[Participation, Nation]]:
     """The programme's members on a date, with their nations, by nation name."""
-    programme_ = get_programme(session, programme)
+    programme_ = resolve_programme(session, programme)
     query = (
         select(Participation, Nation)
         .join(Nation)
@@ -269,9 +274,11 @@ def members_on(session: Session, programme: str, on: date) -> list[tuple[Partici
     return [(participation, nation) for participation, nation in session.exec(query)]
 
 
-def participation_history(session: Session, programme: str) -> list[tuple[Participation, Nation]]:
+def participation_history(
+    session: Session, programme: str | Programme
+) -> list[tuple[Participation, Nation]]:
     """Every spell of every nation in the programme, past and present, oldest first."""
-    programme_ = get_programme(session, programme)
+    programme_ = resolve_programme(session, programme)
     query = (
         select(Participation, Nation)
         .join(Nation)
@@ -302,7 +309,7 @@ def current_participation(
     session: Session, programme: str, nation: str
 ) -> tuple[Participation, Nation]:
     """The nation's open spell in the programme; 404 on `nation` when it is not a member."""
-    programme_ = get_programme(session, programme)
+    programme_ = resolve_programme(session, programme)
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
     checks.done()

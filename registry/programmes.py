@@ -99,6 +99,11 @@ def lock_programme(session: Session, slug: str, *, field: str = "slug") -> Progr
     return get_programme(session, slug, field=field)
 
 
+def resolve_programme(session: Session, programme: str | Programme) -> Programme:
+    """Callers that hold the row already pass it and save a query."""
+    return programme if isinstance(programme, Programme) else get_programme(session, programme)
+
+
 def get_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
     programme = session.exec(select(Programme).where(Programme.slug == slug)).first()
     if programme is None:

@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from registry.audit import Change
 from registry.choices import UserRole
+from registry.database import pk
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized
 from registry.users import (
     ApiToken,
@@ -56,7 +57,7 @@ def test_token_is_shown_once_and_stored_only_as_a_hash(session):
 def test_a_revoked_token_no_longer_works_and_the_revocation_is_audited(session):
     add_user(session, username="alice", role="editor", actor="admin")
     row, token = create_token(session, username="alice", actor="admin")
-    revoke_token(session, token_id=row.id, actor="admin")
+    revoke_token(session, token_id=pk(row), actor="admin")
     session.commit()
     with pytest.raises(Unauthorized):
         user_for_token(session, token)

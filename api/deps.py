@@ -1,0 +1,114 @@
+"""Per-request plumbing: the transaction, who is calling, request ids, If-Match."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlmodel import Session
+
+from registry.audit import request_id
+from registry.choices import UserRole
+from registry.errors import StaleVersion, Unauthorized
+from registry.settings import Settings
+from registry.users import User, require_role, user_for_token
+
+
+async def provide_session(state: State) -> AsyncGenerator[Session, None]:
+    """One transaction per request: committed after the handler, rolled back if anything raised.
+
+    An async generator on purpose: Litestar runs a sync generator's clean-up on the same small
+    thread pool the handlers use, which deadlocks under load.
+    """
+    with Session(state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("authorization", "use the header `Authorization: Bearer <token>`")
+    return token.strip()
+
+
+def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Writes need a token of the handler's role (opt `role`); reads only without public read."""
+    settings: Settings = connection.app.state.settings
+    needed: UserRole | None = handler.opt.get("role")
+    if needed is None and not settings.public_read:
+        needed = UserRole.VIEWER
+    if needed is None:
+        return
+    token = _bearer(connection)
+    if token is None:
+        raise Unauthorized("authorization", "this needs a bearer token")
+    with Session(connection.app.state.engine) as session:
+        user = user_for_token(session, token)
+    require_role(user, needed)
+    connection.state.user = user
+
+
+def actor(request: Request[Any, Any, Any]) -> str:
+    """The username behind the request (set by `access_guard` on every write)."""
+    user: User = request.state.user
+    return user.username
+
+
+def expected_version(request: Request[Any, Any, Any]) -> int | None:
+    """The version named by `If-Match` (an ETag of ours, `"3"`), None without one or with `*`."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise StaleVersion("version", f"If-Match {header!r} is not an ETag of this record")
+    return int(tag)
+
+
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+"""OpenAPI security requirement of the write endpoints."""
+EDITOR = {"role": UserRole.EDITOR}
+ADMIN = {"role": UserRole.ADMIN}
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Give each request an id (or keep the caller's X-Request-ID) for the audit trail."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
+        rid = given or uuid.uuid4().hex
+        token = request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+    return middleware

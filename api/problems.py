@@ -1,0 +1,94 @@
+"""Every error answered as RFC 9457 problem details with a per-field `errors` list."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from registry.errors import RegistryError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("registry.api")
+
+_TYPES = {
+    400: "malformed-request",
+    401: "not-signed-in",
+    403: "not-allowed",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "stale-version",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "rule-broken",
+    500: "server-error",
+}
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": f"/problems/{_TYPES.get(status, 'error')}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "errors": errors or [],
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def registry_error(request: Request[Any, Any, Any], error: RegistryError) -> Response[Any]:
+    errors = [
+        {"field": e.field, "message": e.message} | ({"row": e.row} if e.row is not None else {})
+        for e in error.errors
+    ]
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return problem(request, error.status, str(error), errors, title=error.title, headers=headers)
+
+
+def _field(key: str, source: Any) -> str:
+    if key:
+        return key.removeprefix("$.")
+    return str(source or "body")
+
+
+def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    """Litestar's own errors (validation, 404 routes, 405, 413...) in the same shape."""
+    errors = []
+    if isinstance(error, ValidationException) and isinstance(error.extra, list):
+        for item in error.extra:
+            if isinstance(item, dict):
+                field = _field(str(item.get("key") or ""), item.get("source"))
+                errors.append({"field": field, "message": str(item.get("message", "invalid"))})
+    status = error.status_code
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
+    if status == 400 and errors:
+        detail = "the request is malformed: " + "; ".join(
+            f"{e['field']}: {e['message']}" for e in errors
+        )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(request, status, detail, errors, headers=headers)
+
+
+def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(request, 500, "the server failed to answer; nothing was written")
+
+
+handlers = {
+    RegistryError: registry_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}

@@ -1,0 +1,143 @@
+"""Nations, organisations and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlmodel import Session, select
+
+from api import wire
+from api.deps import etag
+from api.exports import Format, export, wanted
+from api.routes.params import AsOf, FormatParam, Limit, Offset
+from registry.checks import Checks
+from registry.nations import check_nation, list_nations
+from registry.organisations import get_organisation, list_organisations
+from registry.participation import nation_programmes_on
+from registry.programmes import Programme
+from registry.search import changes_page
+
+
+def _page_or_file(
+    request: Request[Any, Any, Any], items: list[Any], columns: tuple[str, ...], name: str,
+    format: str | None, total: int | None = None, limit: int | None = None, offset: int = 0,
+) -> Any:  # fmt: skip
+    kind = wanted(request, format)
+    if kind is not Format.JSON:
+        return export(items, columns, kind, name)
+    return wire.Page(
+        items, len(items) if total is None else total, limit or max(len(items), 1), offset
+    )
+
+
+@get("/api/nations", sync_to_thread=False, summary="Nations: the Allies and partners")
+def nations(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    kind: str | None = None,
+    format: FormatParam = None,
+) -> wire.Page[wire.NationOut]:
+    """Filter by `kind` (ally or partner)."""
+    items = [wire.nation_out(n) for n in list_nations(session, kind=kind)]
+    return _page_or_file(request, items, wire.NationOut.__struct_fields__, "nations", format)  # type: ignore[no-any-return]
+
+
+@get("/api/nations/{code:str}", sync_to_thread=False, summary="A nation and its programmes")
+def nation(
+    session: NamedDependency[Session], code: FromPath[str], as_of: AsOf = None
+) -> wire.NationDetail:
+    """`code` may be alpha-3, alpha-2 or an English name; the answer uses alpha-3."""
+    on = as_of or date.today()
+    checks = Checks()
+    found = check_nation(session, checks, code, "code")
+    if found is None:
+        from registry.errors import NotFound
+
+        raise NotFound(checks.errors)
+    programmes = [
+        wire.NationProgramme(
+            slug=p.slug,
+            name=p.name,
+            role=part.role,
+            instrument=part.instrument,
+            joined=part.joined_on.isoformat(),
+            left=wire.iso(part.left_on),
+            cost_share=wire.percent(part.cost_share_bp),
+        )
+        for p, part in nation_programmes_on(session, found.code, on)
+    ]
+    return wire.NationDetail(
+        found.code, found.name, found.kind, found.nato_member_since, on, programmes
+    )
+
+
+@get("/api/organisations", sync_to_thread=False, summary="Agencies, contractors, governing bodies")
+def organisations(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    kind: str | None = None,
+    format: FormatParam = None,
+) -> wire.Page[wire.OrganisationOut]:
+    """Filter by `kind` (agency, contractor, governing_body)."""
+    items = [wire.organisation_out(o) for o in list_organisations(session, kind=kind)]
+    columns = wire.OrganisationOut.__struct_fields__
+    return _page_or_file(request, items, columns, "organisations", format)  # type: ignore[no-any-return]
+
+
+@get("/api/organisations/{slug:str}", sync_to_thread=False, summary="An organisation")
+def organisation(
+    session: NamedDependency[Session], slug: FromPath[str]
+) -> Response[wire.OrganisationDetail]:
+    """With the slugs of the programmes it manages."""
+    found = get_organisation(session, slug)
+    manages = list(
+        session.exec(
+            select(Programme.slug)
+            .where(Programme.managing_organisation_id == found.id)
+            .order_by(Programme.slug)
+        )
+    )
+    body = wire.OrganisationDetail(
+        found.slug, found.name, found.kind, found.country, found.version, manages
+    )
+    return Response(body, headers=etag(found.version))
+
+
+@get("/api/changes", sync_to_thread=False, summary="The audit trail: who changed what")
+def changes(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    entity: str | None = None,
+    key: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    format: FormatParam = None,
+) -> wire.Page[wire.ChangeOut]:
+    """Newest first; filter by entity (programme, participation...), key (mmf/DNK), actor, since."""
+    kind = wanted(request, format)
+    page = changes_page(
+        session, entity=entity, key=key, actor=actor, since=since,
+        limit=None if kind is not Format.JSON else limit, offset=offset,
+    )  # fmt: skip
+    items = [wire.change_out(row[0]) for row in page.items]
+    return _page_or_file(  # type: ignore[no-any-return]
+        request,
+        items,
+        wire.ChangeOut.__struct_fields__,
+        "changes",
+        format,
+        page.total,
+        limit,
+        offset,
+    )
+
+
+router = Router(
+    "/", route_handlers=[nations, nation, organisations, organisation, changes], tags=["reference"]
+)

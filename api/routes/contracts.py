@@ -1,0 +1,121 @@
+"""Contracts: per programme and across the registry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlmodel import Session
+
+from api import wire
+from api.deps import BEARER, EDITOR, actor, etag
+from api.exports import Format, export, wanted
+from api.routes.params import FormatParam, Limit, Offset, Sort
+from registry.contracts import add_contract
+from registry.errors import RegistryError
+from registry.search import contracts_page
+
+
+def _list(
+    request: Request[Any, Any, Any], session: Session, name: str, limit: int, offset: int,
+    format: str | None, **filters: Any,
+) -> Any:  # fmt: skip
+    kind = wanted(request, format)
+    page = contracts_page(
+        session, limit=None if kind is not Format.JSON else limit, offset=offset, **filters
+    )
+    items = [wire.contract_out(*row) for row in page.items]
+    if kind is not Format.JSON:
+        return export(items, wire.ContractOut.__struct_fields__, kind, name)
+    return wire.Page(items, page.total, limit, offset)
+
+
+@get("/api/contracts", sync_to_thread=False, summary="Contracts across all programmes")
+def all_contracts(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    programme: str | None = None,
+    contractor: str | None = None,
+    currency: str | None = None,
+    signed_from: date | None = None,
+    signed_to: date | None = None,
+    min_value: str | None = None,
+    sort: Sort = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    format: FormatParam = None,
+) -> wire.Page[wire.ContractOut]:
+    """Filters: programme and contractor slugs, currency, signed range, `min_value` (decimal, in
+    `currency` when given). Sort: signed (default), value, title, reference, id."""
+    return _list(  # type: ignore[no-any-return]
+        request, session, "contracts", limit, offset, format, programme=programme,
+        contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
+        min_value=min_value, sort=sort,
+    )  # fmt: skip
+
+
+@get(
+    "/api/programmes/{slug:str}/contracts", sync_to_thread=False, summary="A programme's contracts"
+)
+def programme_contracts(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    contractor: str | None = None,
+    currency: str | None = None,
+    signed_from: date | None = None,
+    signed_to: date | None = None,
+    min_value: str | None = None,
+    sort: Sort = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    format: FormatParam = None,
+) -> wire.Page[wire.ContractOut]:
+    """The same filters as /api/contracts, within one programme (404 when there is none)."""
+    from registry.programmes import get_programme
+
+    get_programme(session, slug)
+    return _list(  # type: ignore[no-any-return]
+        request, session, f"{slug}-contracts", limit, offset, format, programme=slug,
+        contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
+        min_value=min_value, sort=sort,
+    )  # fmt: skip
+
+
+@post("/api/programmes/{slug:str}/contracts", sync_to_thread=False, opt=EDITOR,
+      security=BEARER, summary="Record a contract")  # fmt: skip
+def create(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: JSONBody[wire.ContractIn],
+) -> Response[wire.ContractOut]:
+    """`value.amount` is a decimal string in `value.currency` (ISO 4217); never a float."""
+    fields = wire.plain(data)
+    value = fields.pop("value")
+    try:
+        contract = add_contract(
+            session, programme=slug, actor=actor(request),
+            amount=value.amount if value else None, currency=value.currency if value else None,
+            **fields,
+        )  # fmt: skip
+    except RegistryError as error:
+        raise on_the_wire(error) from None
+    body = wire.contract_out(contract, slug, data.contractor, data.awarding_organisation)
+    return Response(body, status_code=201, headers=etag(contract.version))
+
+
+def on_the_wire(error: RegistryError) -> RegistryError:
+    """Name money fields as the body does: `value.amount`, `value.currency`."""
+    renamed = {"amount": "value.amount", "currency": "value.currency"}
+    error.errors = [replace(e, field=renamed.get(e.field, e.field)) for e in error.errors]
+    return error
+
+
+router = Router(
+    "/", route_handlers=[all_contracts, programme_contracts, create], tags=["contracts"]
+)

@@ -1,0 +1,53 @@
+"""A programme's fleet: the timeline of events with running totals, and recording events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlmodel import Session
+
+from api import wire
+from api.deps import BEARER, EDITOR, actor, etag
+from api.exports import Format, export, wanted
+from api.routes.params import FormatParam
+from registry.fleet import FleetPoint, fleet_timeline, record_fleet_event
+
+
+@get("/", sync_to_thread=False, summary="Fleet timeline with running totals")
+def timeline(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    format: FormatParam = None,
+) -> wire.Page[wire.FleetEventOut]:
+    """Every event in date order (orders first on a day) with ordered, in service and on order."""
+    items = [wire.fleet_event_out(point) for point in fleet_timeline(session, slug)]
+    kind = wanted(request, format)
+    if kind is not Format.JSON:
+        columns = wire.FleetEventOut.__struct_fields__
+        return export(items, columns, kind, f"{slug}-fleet")  # type: ignore[return-value]
+    return wire.Page(items, len(items), max(len(items), 1), 0)
+
+
+@post("/", sync_to_thread=False, opt=EDITOR, security=BEARER,
+      summary="Record units ordered, delivered or retired")  # fmt: skip
+def record(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: JSONBody[wire.FleetEventIn],
+) -> Response[wire.FleetEventOut]:
+    """Refused (422 on `count`) when any total would go below zero on any date."""
+    event = record_fleet_event(session, programme=slug, actor=actor(request), **wire.plain(data))
+    point = next(p for p in fleet_timeline(session, slug) if p.event.id == event.id)
+    return Response(wire.fleet_event_out(point), status_code=201, headers=etag(event.version))
+
+
+router = Router(
+    "/api/programmes/{slug:str}/fleet", route_handlers=[timeline, record], tags=["fleet"]
+)
+
+__all__ = ["FleetPoint", "router"]

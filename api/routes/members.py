@@ -1,0 +1,105 @@
+"""A programme's participants: who is in it on a date, joining, changing, leaving."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlmodel import Session
+
+from api import wire
+from api.deps import BEARER, EDITOR, actor, etag, expected_version
+from api.exports import Format, export, wanted
+from api.routes.params import AsOf, FormatParam
+from registry.participation import (
+    current_participation,
+    join_programme,
+    members_on,
+    participation_history,
+    update_participation,
+)
+
+IncludePast = Annotated[
+    bool, QueryParameter(description="Every spell, past and present, instead of members on as_of.")
+]
+
+
+@get("/", sync_to_thread=False, summary="Members of a programme on a date")
+def list_members(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    as_of: AsOf = None,
+    include_past: IncludePast = False,
+    format: FormatParam = None,
+) -> wire.Page[wire.ParticipationOut]:
+    """Members on `as_of` (default today), or with `include_past` every spell ever."""
+    rows = (
+        participation_history(session, slug)
+        if include_past
+        else members_on(session, slug, as_of or date.today())
+    )
+    items = [wire.participation_out(p, n) for p, n in rows]
+    kind = wanted(request, format)
+    if kind is not Format.JSON:
+        columns = wire.ParticipationOut.__struct_fields__
+        return export(items, columns, kind, f"{slug}-participants")  # type: ignore[return-value]
+    return wire.Page(items, len(items), max(len(items), 1), 0)
+
+
+@get("/{nation:str}", sync_to_thread=False, summary="A nation's current spell in a programme")
+def member(
+    session: NamedDependency[Session], slug: FromPath[str], nation: FromPath[str]
+) -> Response[wire.ParticipationOut]:
+    """The open spell, with its version as ETag for `If-Match` on PATCH."""
+    participation, nation_ = current_participation(session, slug, nation)
+    return Response(
+        wire.participation_out(participation, nation_), headers=etag(participation.version)
+    )
+
+
+@post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="A nation joins")
+def join(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: JSONBody[wire.MemberIn],
+) -> Response[wire.ParticipationOut]:
+    """A new spell; 409 when the nation is already an active member."""
+    participation = join_programme(
+        session, programme=slug, actor=actor(request), **wire.plain(data)
+    )
+    _, nation = current_participation(session, slug, participation.nation_code)
+    return Response(
+        wire.participation_out(participation, nation), status_code=201,
+        headers=etag(participation.version),
+    )  # fmt: skip
+
+
+@patch("/{nation:str}", sync_to_thread=False, opt=EDITOR, security=BEARER,
+       summary="Change role, cost share or note, or record leaving")  # fmt: skip
+def change(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    nation: FromPath[str],
+    data: JSONBody[wire.MemberPatch],
+) -> Response[wire.ParticipationOut]:
+    """Setting `left` ends the spell (history is kept). `If-Match` guards against stale edits."""
+    participation, nation_ = current_participation(session, slug, nation)
+    updated = update_participation(
+        session, programme=slug, nation=nation_.code, changes=wire.given(data),
+        actor=actor(request), expected_version=expected_version(request),
+    )  # fmt: skip
+    assert participation is updated
+    return Response(wire.participation_out(updated, nation_), headers=etag(updated.version))
+
+
+router = Router(
+    "/api/programmes/{slug:str}/participants",
+    route_handlers=[list_members, member, join, change],
+    tags=["participation"],
+)

@@ -1,0 +1,149 @@
+"""Programmes: list, detail, create, change, delete."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response, Router, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlmodel import Session
+
+from api import wire
+from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
+from api.exports import Format, export, wanted
+from api.routes.params import AsOf, FormatParam, Limit, Offset, Sort
+from registry.contracts import contract_totals
+from registry.fleet import fleet_on
+from registry.organisations import Organisation
+from registry.participation import members_on
+from registry.programmes import (
+    Programme,
+    create_programme,
+    delete_programme,
+    get_programme,
+    update_programme,
+)
+from registry.search import programmes_page
+
+
+def detail(session: Session, programme: Programme, as_of: date) -> wire.ProgrammeDetail:
+    agency = (
+        session.get(Organisation, programme.managing_organisation_id)
+        if programme.managing_organisation_id
+        else None
+    )
+    members = [wire.participation_out(p, n) for p, n in members_on(session, programme, as_of)]
+    totals = [
+        wire.money(total, currency) for currency, total in contract_totals(session, programme)
+    ]
+    return wire.ProgrammeDetail(
+        slug=programme.slug,
+        name=programme.name,
+        acronym=programme.acronym,
+        category=programme.category,
+        status=programme.status,
+        managing_organisation=agency.slug if agency else None,
+        launched=wire.iso(programme.launched_on),
+        description=programme.description,
+        capability_area=programme.capability_area,
+        asset_type=programme.asset_type,
+        version=programme.version,
+        as_of=as_of,
+        members=members,
+        contract_totals=totals,
+        fleet=wire.fleet_out(fleet_on(session, programme, as_of), programme.asset_type),
+    )
+
+
+@get("/", sync_to_thread=False, summary="List programmes")
+def list_programmes(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    q: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    nation: str | None = None,
+    agency: str | None = None,
+    as_of: AsOf = None,
+    sort: Sort = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    format: FormatParam = None,
+) -> wire.Page[wire.ProgrammeOut]:
+    """Programmes by name; `nation` (alpha-3, alpha-2 or name) keeps its programmes on `as_of`."""
+    kind = wanted(request, format)
+    page = programmes_page(
+        session, q=q, category=category, status=status, nation=nation, as_of=as_of,
+        agency=agency, sort=sort, limit=None if kind is not Format.JSON else limit, offset=offset,
+    )  # fmt: skip
+    items = [wire.programme_out(p, a) for p, a in page.items]
+    if kind is not Format.JSON:
+        return export(items, wire.ProgrammeOut.__struct_fields__, kind, "programmes")  # type: ignore[return-value]
+    return wire.Page(items, page.total, limit, offset)
+
+
+@get("/{slug:str}", sync_to_thread=False, summary="A programme with members, totals and fleet")
+def programme_detail(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    as_of: AsOf = None,
+) -> Response[wire.ProgrammeDetail]:
+    """Members active on `as_of` (default today), contract totals per currency, fleet size."""
+
+    def build() -> tuple[wire.ProgrammeDetail, dict[str, str]]:
+        programme = get_programme(session, slug)
+        return detail(session, programme, as_of or date.today()), etag(programme.version)
+
+    return request.app.state.cache.answer(request, session, build)  # type: ignore[no-any-return]
+
+
+@post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Create a programme")
+def create(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: JSONBody[wire.ProgrammeIn],
+) -> Response[wire.ProgrammeDetail]:
+    """Editors and admins. The slug must be free (409)."""
+    fields = wire.plain(data)
+    programme = create_programme(session, actor=actor(request), **fields)
+    return Response(
+        detail(session, programme, date.today()), status_code=201, headers=etag(programme.version)
+    )
+
+
+@patch(
+    "/{slug:str}", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Change a programme"
+)
+def change(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: JSONBody[wire.ProgrammePatch],
+) -> Response[wire.ProgrammeDetail]:
+    """Only the fields given change. Send `If-Match` with the ETag you read; a stale one: 412."""
+    programme = update_programme(
+        session, slug, changes=wire.given(data), actor=actor(request),
+        expected_version=expected_version(request),
+    )  # fmt: skip
+    return Response(detail(session, programme, date.today()), headers=etag(programme.version))
+
+
+@delete("/{slug:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
+        summary="Delete a programme without history")  # fmt: skip
+def remove(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], slug: FromPath[str]
+) -> None:
+    """Admins only; refused (409) once it has members, contracts or fleet events."""
+    delete_programme(
+        session, slug, actor=actor(request), expected_version=expected_version(request)
+    )
+
+
+router = Router(
+    "/api/programmes",
+    route_handlers=[list_programmes, programme_detail, create, change, remove],
+    tags=["programmes"],
+)
