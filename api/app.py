@@ -18,7 +18,7 @@ from sqlmodel import Session
 from api import problems, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session, request_id_middleware
-from api.routes import catalogue, contracts, fleet, members, programmes
+from api.routes import catalogue, contracts, fleet, imports, members, programmes
 from registry.database import make_engine
 from registry.settings import Settings
 
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             contracts.router,
             fleet.router,
             catalogue.router,
+            imports.router,
             create_static_files_router(
                 "/schema/static", directories=[SWAGGER_STATIC], include_in_schema=False
             ),

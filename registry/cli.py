@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy import Engine, func, select
@@ -21,7 +22,8 @@ def _domain_errors() -> Iterator[None]:
         yield
     except RegistryError as error:
         for problem in error.errors:
-            click.echo(f"error: {problem.field}: {problem.message}", err=True)
+            where = f"row {problem.row}: " if problem.row is not None else ""
+            click.echo(f"error: {where}{problem.field}: {problem.message}", err=True)
         sys.exit(1)
 
 
@@ -106,6 +108,28 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) 
         "api.app:serve_app", factory=True, host=host, port=port, workers=workers,
         log_level="warning", access_log=False,
     )  # fmt: skip
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["participations", "contracts", "fleet-events"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.option("--actor", default="cli", show_default=True, help="Name recorded on each change.")
+@click.pass_context
+def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, actor: str) -> None:
+    """Import a CSV or XLSX file: every row or, if any row is bad, none."""
+    from registry.imports import import_rows, read_table
+
+    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        rows = read_table(file.read_bytes(), filename=file.name)
+        with click.progressbar(length=len(rows), label=f"{kind}", file=sys.stderr) as bar:
+            result = import_rows(
+                session, kind, rows, actor=actor, dry_run=dry_run, progress=bar.update
+            )
+    for row in result.rows:
+        click.echo(f"row {row.row}: {row.action} {row.entity} {row.key}")
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{kind}: {len(rows)} rows, {verb} {len(result.rows)} records")
 
 
 @main.group()

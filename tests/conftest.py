@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from api.app import create_app
 from registry.database import make_engine, normalise_url, unit_of_work
 from registry.errors import RegistryError
 from registry.migrate import upgrade
 from registry.schema import metadata
-from seed.load import load_nations
+from registry.settings import Settings
+from registry.users import add_user, create_token
+from seed.load import load_first_data_set, load_nations
 
 POSTGRES_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -163,3 +167,37 @@ def refused(engine: Engine) -> Callable[..., RegistryError]:
         return info.value
 
     return check
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> None:
+    """The first data set loaded."""
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+
+
+@pytest.fixture
+def tokens(engine: Engine) -> dict[str, str]:
+    """A bearer token for a viewer, an editor and an admin (users named after their role)."""
+    found = {}
+    with unit_of_work(engine) as session:
+        for role in ("viewer", "editor", "admin"):
+            add_user(session, username=role, role=role, actor="fixture")
+            found[role] = create_token(session, username=role, actor="fixture")[1]
+    return found
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def app_settings(engine: Engine) -> Settings:
+    return Settings(database_url=engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def client(app_settings: Settings) -> Iterator[TestClient[Any]]:
+    """The API on the test database, called in-process."""
+    with TestClient(create_app(app_settings)) as test_client:
+        yield test_client

@@ -18,7 +18,7 @@ from tests.conftest import dump
 
 
 @pytest.fixture
-def seeded(engine):
+def created(engine):
     with unit_of_work(engine) as session:
         return load_first_data_set(session)
 
@@ -85,9 +85,9 @@ def test_every_seeded_record_cites_a_source(session, seeded):
     assert confidences == {"high", "medium", "low"}
 
 
-def test_each_created_record_has_its_change(session, seeded):
+def test_each_created_record_has_its_change(session, created):
     actors = list(session.exec(select(Change.actor)))
-    assert len(actors) == sum(seeded.values())
+    assert len(actors) == sum(created.values())
     assert set(actors) == {"seed"}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from sqlmodel import Session, select
 
 from api import wire
@@ -38,7 +38,7 @@ def _page_or_file(
 def nations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    kind: str | None = None,
+    kind: FromQuery[str | None] = None,
     format: FormatParam = None,
 ) -> wire.Page[wire.NationOut]:
     """Filter by `kind` (ally or partner)."""
@@ -79,7 +79,7 @@ def nation(
 def organisations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    kind: str | None = None,
+    kind: FromQuery[str | None] = None,
     format: FormatParam = None,
 ) -> wire.Page[wire.OrganisationOut]:
     """Filter by `kind` (agency, contractor, governing_body)."""
@@ -111,10 +111,10 @@ def organisation(
 def changes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    entity: str | None = None,
-    key: str | None = None,
-    actor: str | None = None,
-    since: datetime | None = None,
+    entity: FromQuery[str | None] = None,
+    key: FromQuery[str | None] = None,
+    actor: FromQuery[str | None] = None,
+    since: FromQuery[datetime | None] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
 
 from api import wire
@@ -38,12 +38,12 @@ def _list(
 def all_contracts(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    programme: str | None = None,
-    contractor: str | None = None,
-    currency: str | None = None,
-    signed_from: date | None = None,
-    signed_to: date | None = None,
-    min_value: str | None = None,
+    programme: FromQuery[str | None] = None,
+    contractor: FromQuery[str | None] = None,
+    currency: FromQuery[str | None] = None,
+    signed_from: FromQuery[date | None] = None,
+    signed_to: FromQuery[date | None] = None,
+    min_value: FromQuery[str | None] = None,
     sort: Sort = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -65,11 +65,11 @@ def programme_contracts(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
-    contractor: str | None = None,
-    currency: str | None = None,
-    signed_from: date | None = None,
-    signed_to: date | None = None,
-    min_value: str | None = None,
+    contractor: FromQuery[str | None] = None,
+    currency: FromQuery[str | None] = None,
+    signed_from: FromQuery[date | None] = None,
+    signed_to: FromQuery[date | None] = None,
+    min_value: FromQuery[str | None] = None,
     sort: Sort = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
 
 from api import wire
@@ -61,11 +61,11 @@ def detail(session: Session, programme: Programme, as_of: date) -> wire.Programm
 def list_programmes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    q: str | None = None,
-    category: str | None = None,
-    status: str | None = None,
-    nation: str | None = None,
-    agency: str | None = None,
+    q: FromQuery[str | None] = None,
+    category: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    nation: FromQuery[str | None] = None,
+    agency: FromQuery[str | None] = None,
     as_of: AsOf = None,
     sort: Sort = None,
     limit: Limit = 50,
