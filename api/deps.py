@@ -50,6 +50,8 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     """Writes need a token of the handler's role (opt `role`); reads only without public read."""
     settings: Settings = connection.app.state.settings
     needed: UserRole | None = handler.opt.get("role")
+    if handler.opt.get("public"):
+        return
     if needed is None and not settings.public_read:
         needed = UserRole.VIEWER
     if needed is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -58,10 +59,17 @@ def registry_error(request: Request[Any, Any, Any], error: RegistryError) -> Res
     return problem(request, error.status, str(error), errors, title=error.title, headers=headers)
 
 
-def _field(key: str, source: Any) -> str:
-    if key:
-        return key.removeprefix("$.")
-    return str(source or "body")
+_NAMED = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
+BODY_PARAMETER = "data"  # the handlers' name for the JSON body
+
+
+def _field(key: str, message: str) -> str:
+    """The body field a validation message is about, as a client names it (`value.currency`)."""
+    path = "" if key in ("", BODY_PARAMETER) else key.removeprefix("$.")
+    named = _NAMED.search(message)
+    if named:
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    return path or "body"
 
 
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
@@ -70,10 +78,14 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
     if isinstance(error, ValidationException) and isinstance(error.extra, list):
         for item in error.extra:
             if isinstance(item, dict):
-                field = _field(str(item.get("key") or ""), item.get("source"))
-                errors.append({"field": field, "message": str(item.get("message", "invalid"))})
+                message = str(item.get("message", "invalid"))
+                errors.append(
+                    {"field": _field(str(item.get("key") or ""), message), "message": message}
+                )
     status = error.status_code
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
+    if not errors and status in (400, 413):
+        errors.append({"field": "body", "message": detail})
     if status == 400 and errors:
         detail = "the request is malformed: " + "; ".join(
             f"{e['field']}: {e['message']}" for e in errors

@@ -6,10 +6,11 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, func, select
+from sqlalchemy import JSON, BigInteger, Index, update
 from sqlmodel import Field, Session, SQLModel
 
 from registry.choices import Action
+from registry.database import UTCDateTime
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 """Set by the caller that serves a request (the API); copied onto each Change it causes."""
@@ -20,7 +21,7 @@ class Change(SQLModel, table=True):
     __table_args__ = (Index("ix_change_entity_key", "entity", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=80, index=True)
     action: str = Field(max_length=10)
     entity: str = Field(max_length=40)
@@ -31,9 +32,14 @@ class Change(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=64)
 
 
-def data_version(session: Session) -> int:
-    """The newest Change id: every write records one, so this names the state of the data."""
-    return int(session.execute(select(func.max(Change.id))).scalar() or 0)
+class DataVersion(SQLModel, table=True):
+    """One row counting committed writes: each write transaction raises it, in commit order
+    (the row is locked until commit), so readers can tell whether anything changed."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
 
 
 def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -63,4 +69,5 @@ def record_change(
         request_id=request_id.get(),
     )
     session.add(change)
+    session.execute(update(DataVersion).values(version=DataVersion.version + 1))
     return change

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, UniqueConstraint, func
+from sqlalchemy import BigInteger, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
@@ -21,7 +21,12 @@ from registry.programmes import Programme, lock_programme, resolve_programme
 
 class Contract(SQLModel, table=True):
     __tablename__ = "contract"
-    __table_args__ = (UniqueConstraint("programme_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "reference"),
+        # Lists filtered by currency (and value) walk this index in date order, and count their
+        # rows from it alone.
+        Index("ix_contract_currency_signed_value", "currency", "signed", "value_minor"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
@@ -35,7 +40,7 @@ class Contract(SQLModel, table=True):
     signed_precision: str | None = Field(default=None, max_length=5)
     value_minor: int | None = Field(default=None, sa_type=BigInteger)
     """Value in the currency's minor units (cents); None when not published."""
-    currency: str | None = Field(default=None, max_length=3, index=True)
+    currency: str | None = Field(default=None, max_length=3)
     quantity: int | None = None
     item: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)

@@ -30,14 +30,27 @@ def check_paging(limit: int, offset: int) -> None:
 
 
 def paginate(
-    session: Session, query: Select[Any], *, limit: int | None, offset: int = 0
+    session: Session,
+    query: Select[Any],
+    *,
+    limit: int | None,
+    offset: int = 0,
+    count: Select[Any] | None = None,
 ) -> Page[Any]:
-    """Run `query` for one page and count all its rows; `limit=None` gives every row (exports)."""
+    """Run `query` for one page and count all its rows; `limit=None` gives every row (exports).
+
+    `count`, when given, counts the same rows more cheaply (the filters without the joins that
+    only fetch names); by default the query itself is counted.
+    """
     if limit is None:
         rows = list(session.execute(query).all())
         return Page(rows, len(rows), len(rows), 0)
     check_paging(limit, offset)
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    counted = (
+        count
+        if count is not None
+        else select(func.count()).select_from(query.order_by(None).subquery())
+    )
     total = int(session.execute(counted).scalar_one())
     rows = list(session.execute(query.limit(limit).offset(offset)).all())
     return Page(rows, total, limit, offset)
@@ -51,4 +64,5 @@ def sort_clause(sort: str | None, allowed: dict[str, Any], default: str) -> list
         raise InvalidValue(
             "sort", f"{key!r} is not one of: {', '.join(sorted(allowed))} (prefix - to reverse)"
         )
-    return [column.desc() if key.startswith("-") else column.asc()]
+    # Records without the value sort last both ways, on every database.
+    return [(column.desc() if key.startswith("-") else column.asc()).nulls_last()]

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from registry.audit import Change
+from registry.audit import Change, DataVersion
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
 from registry.nations import Nation
@@ -15,6 +15,6 @@ from registry.users import ApiToken, User
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "Change", "Citation", "Contract", "FleetEvent", "Nation", "Organisation",
-    "Participation", "Programme", "Source", "User", "metadata",
+    "ApiToken", "Change", "Citation", "Contract", "DataVersion", "FleetEvent", "Nation",
+    "Organisation", "Participation", "Programme", "Source", "User", "metadata",
 ]  # fmt: skip

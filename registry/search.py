@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -91,12 +91,6 @@ def contracts_page(
     offset: int = 0,
 ) -> Page[Any]:
     """Rows of (Contract, programme slug, contractor slug, awarding organisation slug)."""
-    query = (
-        select(Contract, col(Programme.slug), Contractor.slug, Awarding.slug)
-        .join(Programme, Contract.programme_id == Programme.id)
-        .outerjoin(Contractor, Contract.contractor_id == Contractor.id)
-        .outerjoin(Awarding, Contract.awarding_organisation_id == Awarding.id)
-    )
     checks = Checks()
     code = None
     if currency:
@@ -111,25 +105,42 @@ def contracts_page(
         except ValueError as error:
             checks.fail("min_value", str(error))
     checks.done()
+    # Filters on the contract's own columns, so the count needs no join.
+    filters: list[ColumnElement[bool]] = []
     if programme:
-        query = query.where(Programme.slug == programme)
+        filters.append(col(Contract.programme_id) == _id_of(session, Programme, programme))
     if contractor:
-        query = query.where(Contractor.slug == contractor)
+        filters.append(col(Contract.contractor_id) == _id_of(session, Organisation, contractor))
     if code:
-        query = query.where(Contract.currency == code)
+        filters.append(col(Contract.currency) == code)
     if signed_from:
-        query = query.where(col(Contract.signed) >= signed_from)
+        filters.append(col(Contract.signed) >= signed_from)
     if signed_to:
-        query = query.where(col(Contract.signed) <= signed_to)
+        filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:
-        query = query.where(col(Contract.value_minor) >= minimum)
+        filters.append(col(Contract.value_minor) >= minimum)
     order = sort_clause(
         sort,
         {"signed": Contract.signed, "value": Contract.value_minor, "title": Contract.title,
          "reference": Contract.reference, "id": Contract.id},
         "signed",
     )  # fmt: skip
-    return paginate(session, query.order_by(*order, Contract.id), limit=limit, offset=offset)
+    query = (
+        select(Contract, col(Programme.slug), Contractor.slug, Awarding.slug)
+        .join(Programme, Contract.programme_id == Programme.id)
+        .outerjoin(Contractor, Contract.contractor_id == Contractor.id)
+        .outerjoin(Awarding, Contract.awarding_organisation_id == Awarding.id)
+        .where(*filters)
+        .order_by(*order, Contract.id)
+    )
+    count = select(func.count(Contract.id)).where(*filters)
+    return paginate(session, query, limit=limit, offset=offset, count=count)
+
+
+def _id_of(session: Session, table: type[Programme] | type[Organisation], slug: str) -> int:
+    """The id for a slug filter; -1 (matches nothing) when no such record exists."""
+    found = session.execute(select(table.id).where(table.slug == slug)).scalar()
+    return int(found) if found is not None else -1
 
 
 def changes_page(

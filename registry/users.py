@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, UserRole
-from registry.database import pk
+from registry.database import UTCDateTime, pk
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
@@ -32,7 +31,7 @@ class User(SQLModel, table=True):
     """A UserRole: viewer, editor or admin."""
     password_hash: str | None = Field(default=None, max_length=200)
     """argon2id; None for a user who only signs in with tokens."""
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)
     active: bool = True
 
 
@@ -45,8 +44,8 @@ class ApiToken(SQLModel, table=True):
     """SHA-256 of the token: tokens are long random strings, so a fast hash suffices."""
     hint: str = Field(max_length=12)
     """The token's first characters, to tell tokens apart in lists."""
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def _user_snapshot(user: User) -> dict[str, object]:

@@ -82,10 +82,32 @@ def postgres_template(postgres_admin: Engine) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def postgres_seeded_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
+    name = create_database(postgres_admin, template=postgres_template)
+    engine = make_engine(postgres_url(name))
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+    engine.dispose()
+    yield name
+    drop_database(postgres_admin, name)
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "registry.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_seeded_template(sqlite_template: Path) -> Path:
+    path = sqlite_template.with_name("seeded.db")
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
     engine.dispose()
     return path
 
@@ -111,16 +133,20 @@ def empty_database_url(
 
 @pytest.fixture
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh, migrated, empty database."""
+    """A fresh, migrated database: empty, or holding the first data set when the test asks
+    for `seeded` (copied from a template loaded once per run, which is much faster)."""
+    seeded = "seeded" in request.fixturenames
     if backend == "sqlite":
         path = tmp_path / "registry.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        template = "sqlite_seeded_template" if seeded else "sqlite_template"
+        shutil.copyfile(request.getfixturevalue(template), path)
         engine = make_engine(f"sqlite:///{path}")
         yield engine
         engine.dispose()
         return
     admin: Engine = request.getfixturevalue("postgres_admin")
-    name = create_database(admin, template=request.getfixturevalue("postgres_template"))
+    template = "postgres_seeded_template" if seeded else "postgres_template"
+    name = create_database(admin, template=request.getfixturevalue(template))
     engine = make_engine(postgres_url(name))
     yield engine
     engine.dispose()
@@ -171,9 +197,7 @@ def refused(engine: Engine) -> Callable[..., RegistryError]:
 
 @pytest.fixture
 def seeded(engine: Engine) -> None:
-    """The first data set loaded."""
-    with unit_of_work(engine) as session:
-        load_first_data_set(session)
+    """The first data set, loaded: `engine` sees this fixture's name and copies a seeded template."""
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from sqlmodel import Session, select
 
 from api import wire
+from api.cache import answer, serve_cached
 from api.deps import etag
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
@@ -24,14 +25,15 @@ from registry.search import changes_page
 
 def _page_or_file(
     request: Request[Any, Any, Any], items: list[Any], columns: tuple[str, ...], name: str,
-    format: str | None, total: int | None = None, limit: int | None = None, offset: int = 0,
+    format: str | None, limit: int, offset: int, total: int | None = None,
 ) -> Any:  # fmt: skip
+    """A file of every item, or a page of them (`total` given: `items` is that page already)."""
     kind = wanted(request, format)
     if kind is not Format.JSON:
         return export(items, columns, kind, name)
-    return wire.Page(
-        items, len(items) if total is None else total, limit or max(len(items), 1), offset
-    )
+    if total is None:
+        total, items = len(items), items[offset : offset + limit]
+    return wire.Page(items, total, limit, offset)
 
 
 @get("/api/nations", sync_to_thread=False, summary="Nations: the Allies and partners")
@@ -39,19 +41,33 @@ def nations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     kind: FromQuery[str | None] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.NationOut]:
     """Filter by `kind` (ally or partner)."""
     items = [wire.nation_out(n) for n in list_nations(session, kind=kind)]
-    return _page_or_file(request, items, wire.NationOut.__struct_fields__, "nations", format)  # type: ignore[no-any-return]
+    columns = wire.NationOut.__struct_fields__
+    return _page_or_file(request, items, columns, "nations", format, limit, offset)  # type: ignore[no-any-return]
 
 
-@get("/api/nations/{code:str}", sync_to_thread=False, summary="A nation and its programmes")
+@get(
+    "/api/nations/{code:str}",
+    sync_to_thread=False,
+    summary="A nation and its programmes",
+    before_request=serve_cached,
+)
 def nation(
-    session: NamedDependency[Session], code: FromPath[str], as_of: AsOf = None
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    code: FromPath[str],
+    as_of: AsOf = None,
 ) -> wire.NationDetail:
     """`code` may be alpha-3, alpha-2 or an English name; the answer uses alpha-3."""
-    on = as_of or date.today()
+    return answer(request, lambda: (_nation(session, code, as_of or date.today()), {}))  # type: ignore[return-value]
+
+
+def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
     checks = Checks()
     found = check_nation(session, checks, code, "code")
     if found is None:
@@ -80,12 +96,14 @@ def organisations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     kind: FromQuery[str | None] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.OrganisationOut]:
     """Filter by `kind` (agency, contractor, governing_body)."""
     items = [wire.organisation_out(o) for o in list_organisations(session, kind=kind)]
     columns = wire.OrganisationOut.__struct_fields__
-    return _page_or_file(request, items, columns, "organisations", format)  # type: ignore[no-any-return]
+    return _page_or_file(request, items, columns, "organisations", format, limit, offset)  # type: ignore[no-any-return]
 
 
 @get("/api/organisations/{slug:str}", sync_to_thread=False, summary="An organisation")
@@ -132,9 +150,9 @@ def changes(
         wire.ChangeOut.__struct_fields__,
         "changes",
         format,
-        page.total,
         limit,
         offset,
+        total=page.total,
     )
 
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
 
 from api import wire
+from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
 from api.exports import Format, export, wanted
 from api.routes.params import FormatParam, Limit, Offset, Sort
@@ -25,16 +26,25 @@ def _list(
     format: str | None, **filters: Any,
 ) -> Any:  # fmt: skip
     kind = wanted(request, format)
-    page = contracts_page(
-        session, limit=None if kind is not Format.JSON else limit, offset=offset, **filters
-    )
-    items = [wire.contract_out(*row) for row in page.items]
     if kind is not Format.JSON:
+        every = contracts_page(session, limit=None, **filters)
+        items = [wire.contract_out(*row) for row in every.items]
         return export(items, wire.ContractOut.__struct_fields__, kind, name)
-    return wire.Page(items, page.total, limit, offset)
+
+    def build() -> tuple[wire.Page[wire.ContractOut], dict[str, str]]:
+        page = contracts_page(session, limit=limit, offset=offset, **filters)
+        items = [wire.contract_out(*row) for row in page.items]
+        return wire.Page(items, page.total, limit, offset), {}
+
+    return answer(request, build)
 
 
-@get("/api/contracts", sync_to_thread=False, summary="Contracts across all programmes")
+@get(
+    "/api/contracts",
+    sync_to_thread=False,
+    summary="Contracts across all programmes",
+    before_request=serve_cached,
+)
 def all_contracts(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -59,7 +69,10 @@ def all_contracts(
 
 
 @get(
-    "/api/programmes/{slug:str}/contracts", sync_to_thread=False, summary="A programme's contracts"
+    "/api/programmes/{slug:str}/contracts",
+    before_request=serve_cached,
+    sync_to_thread=False,
+    summary="A programme's contracts",
 )
 def programme_contracts(
     request: Request[Any, Any, Any],
@@ -112,8 +125,7 @@ def create(
 def on_the_wire(error: RegistryError) -> RegistryError:
     """Name money fields as the body does: `value.amount`, `value.currency`."""
     renamed = {"amount": "value.amount", "currency": "value.currency"}
-    error.errors = [replace(e, field=renamed.get(e.field, e.field)) for e in error.errors]
-    return error
+    return type(error)([replace(e, field=renamed.get(e.field, e.field)) for e in error.errors])
 
 
 router = Router(

@@ -10,13 +10,19 @@ from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
 from api import wire
+from api.cache import answer, serve_cached, whole
 from api.deps import BEARER, EDITOR, actor, etag
 from api.exports import Format, export, wanted
 from api.routes.params import FormatParam
 from registry.fleet import FleetPoint, fleet_timeline, record_fleet_event
 
 
-@get("/", sync_to_thread=False, summary="Fleet timeline with running totals")
+@get(
+    "/",
+    sync_to_thread=False,
+    summary="Fleet timeline with running totals",
+    before_request=serve_cached,
+)
 def timeline(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -24,12 +30,15 @@ def timeline(
     format: FormatParam = None,
 ) -> wire.Page[wire.FleetEventOut]:
     """Every event in date order (orders first on a day) with ordered, in service and on order."""
-    items = [wire.fleet_event_out(point) for point in fleet_timeline(session, slug)]
+
+    def items() -> list[wire.FleetEventOut]:
+        return [wire.fleet_event_out(point) for point in fleet_timeline(session, slug)]
+
     kind = wanted(request, format)
     if kind is not Format.JSON:
         columns = wire.FleetEventOut.__struct_fields__
-        return export(items, columns, kind, f"{slug}-fleet")  # type: ignore[return-value]
-    return wire.Page(items, len(items), max(len(items), 1), 0)
+        return export(items(), columns, kind, f"{slug}-fleet")  # type: ignore[return-value]
+    return answer(request, lambda: whole(items()))  # type: ignore[return-value]
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER,

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from api import wire
+from api.cache import answer, serve_cached, whole
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam
@@ -27,7 +28,12 @@ IncludePast = Annotated[
 ]
 
 
-@get("/", sync_to_thread=False, summary="Members of a programme on a date")
+@get(
+    "/",
+    sync_to_thread=False,
+    summary="Members of a programme on a date",
+    before_request=serve_cached,
+)
 def list_members(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -37,17 +43,20 @@ def list_members(
     format: FormatParam = None,
 ) -> wire.Page[wire.ParticipationOut]:
     """Members on `as_of` (default today), or with `include_past` every spell ever."""
-    rows = (
-        participation_history(session, slug)
-        if include_past
-        else members_on(session, slug, as_of or date.today())
-    )
-    items = [wire.participation_out(p, n) for p, n in rows]
+
+    def items() -> list[wire.ParticipationOut]:
+        rows = (
+            participation_history(session, slug)
+            if include_past
+            else members_on(session, slug, as_of or date.today())
+        )
+        return [wire.participation_out(p, n) for p, n in rows]
+
     kind = wanted(request, format)
     if kind is not Format.JSON:
         columns = wire.ParticipationOut.__struct_fields__
-        return export(items, columns, kind, f"{slug}-participants")  # type: ignore[return-value]
-    return wire.Page(items, len(items), max(len(items), 1), 0)
+        return export(items(), columns, kind, f"{slug}-participants")  # type: ignore[return-value]
+    return answer(request, lambda: whole(items()))  # type: ignore[return-value]
 
 
 @get("/{nation:str}", sync_to_thread=False, summary="A nation's current spell in a programme")

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
 
 from api import wire
+from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset, Sort
@@ -57,7 +58,7 @@ def detail(session: Session, programme: Programme, as_of: date) -> wire.Programm
     )
 
 
-@get("/", sync_to_thread=False, summary="List programmes")
+@get("/", sync_to_thread=False, summary="List programmes", before_request=serve_cached)
 def list_programmes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -74,17 +75,27 @@ def list_programmes(
 ) -> wire.Page[wire.ProgrammeOut]:
     """Programmes by name; `nation` (alpha-3, alpha-2 or name) keeps its programmes on `as_of`."""
     kind = wanted(request, format)
-    page = programmes_page(
-        session, q=q, category=category, status=status, nation=nation, as_of=as_of,
-        agency=agency, sort=sort, limit=None if kind is not Format.JSON else limit, offset=offset,
-    )  # fmt: skip
-    items = [wire.programme_out(p, a) for p, a in page.items]
+
+    def build(paged: bool) -> tuple[wire.Page[wire.ProgrammeOut], dict[str, str]]:
+        page = programmes_page(
+            session, q=q, category=category, status=status, nation=nation, as_of=as_of,
+            agency=agency, sort=sort, limit=limit if paged else None, offset=offset,
+        )  # fmt: skip
+        items = [wire.programme_out(p, a) for p, a in page.items]
+        return wire.Page(items, page.total, limit, offset), {}
+
     if kind is not Format.JSON:
-        return export(items, wire.ProgrammeOut.__struct_fields__, kind, "programmes")  # type: ignore[return-value]
-    return wire.Page(items, page.total, limit, offset)
+        every = build(paged=False)[0].items
+        return export(every, wire.ProgrammeOut.__struct_fields__, kind, "programmes")  # type: ignore[return-value]
+    return answer(request, lambda: build(paged=True))  # type: ignore[return-value]
 
 
-@get("/{slug:str}", sync_to_thread=False, summary="A programme with members, totals and fleet")
+@get(
+    "/{slug:str}",
+    sync_to_thread=False,
+    summary="A programme with members, totals and fleet",
+    before_request=serve_cached,
+)
 def programme_detail(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -97,7 +108,7 @@ def programme_detail(
         programme = get_programme(session, slug)
         return detail(session, programme, as_of or date.today()), etag(programme.version)
 
-    return request.app.state.cache.answer(request, session, build)  # type: ignore[no-any-return]
+    return answer(request, build)  # type: ignore[return-value]
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Create a programme")
