@@ -77,6 +77,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """The application for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
+    # The cache's version check runs on the event loop before any dependency: it gets a pool of
+    # its own, so it can never wait for a connection that a handler holds.
+    cache = AnswerCache(make_engine(settings.database_url, pool_size=1, max_overflow=0))
     return Litestar(
         route_handlers=[
             health,
@@ -95,9 +98,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[request_id_middleware],
         exception_handlers=problems.handlers,  # type: ignore[arg-type]
         openapi_config=_openapi(),
-        state=State({"engine": engine, "settings": settings, "cache": AnswerCache(engine)}),
+        state=State({"engine": engine, "settings": settings, "cache": cache}),
         request_max_body_size=settings.max_body_bytes,
-        on_shutdown=[engine.dispose],
+        on_shutdown=[engine.dispose, cache.engine.dispose],
     )
 
 

@@ -25,7 +25,9 @@ async def provide_session(state: State) -> AsyncGenerator[Session, None]:
     """One transaction per request: committed after the handler, rolled back if anything raised.
 
     An async generator on purpose: Litestar runs a sync generator's clean-up on the same small
-    thread pool the handlers use, which deadlocks under load.
+    thread pool the handlers use, which deadlocks under load. The handlers are short and run on
+    the event loop (`sync_to_thread=False`): a handler in a thread would hold a pooled connection
+    while its clean-up waits for the loop (tests/test_api_load.py runs 64 connections).
     """
     with Session(state.engine, expire_on_commit=False) as session:
         try:
