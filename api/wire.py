@@ -20,12 +20,13 @@ from registry.choices import (
 )
 from registry.contracts import Contract
 from registry.dates import PartialDate
-from registry.fleet import FleetPoint, FleetSize
+from registry.fleet import FleetEvent, FleetPoint, FleetSize
 from registry.money import format_minor
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
+from registry.views import ProgrammeView
 
 IsoDate = Annotated[
     str,
@@ -292,6 +293,40 @@ def given(patch: Struct) -> dict[str, Any]:
 # --- conversions ---------------------------------------------------------------------------
 
 
+def programme_detail(view: ProgrammeView, as_of: date) -> ProgrammeDetail:
+    members = [
+        ParticipationOut(
+            nation=m.code,
+            nation_name=m.name,
+            role=m.role,
+            instrument=m.instrument,
+            joined=m.joined.isoformat(),
+            left=iso(m.left),
+            cost_share=percent(m.cost_share_bp),
+            note=m.note,
+            version=m.version,
+        )
+        for m in view.members
+    ]
+    return ProgrammeDetail(
+        slug=view.slug,
+        name=view.name,
+        acronym=view.acronym,
+        category=view.category,
+        status=view.status,
+        managing_organisation=view.managing_organisation,
+        launched=iso(view.launched),
+        description=view.description,
+        capability_area=view.capability_area,
+        asset_type=view.asset_type,
+        version=view.version,
+        as_of=as_of,
+        members=members,
+        contract_totals=[money(total, currency) for currency, total in view.totals],
+        fleet=fleet_out(view.fleet, view.asset_type),
+    )
+
+
 def nation_out(nation: Nation) -> NationOut:
     return NationOut(nation.code, nation.name, nation.kind, nation.nato_member_since)
 
@@ -353,7 +388,7 @@ def contract_out(
     )
 
 
-def fleet_event_out(point: FleetPoint) -> FleetEventOut:
+def fleet_event_out(point: FleetPoint[FleetEvent]) -> FleetEventOut:
     event = point.event
     return FleetEventOut(
         id=event.id or 0,

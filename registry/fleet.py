@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -52,11 +52,29 @@ class FleetEvent(SQLModel, table=True):
         return self.date_on.end
 
 
+class Countable(Protocol):
+    """What the totals need of an event: a stored FleetEvent or a lighter row of one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def counts_from(self) -> date: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def asset_type(self) -> str: ...
+
+
+E = TypeVar("E", bound=Countable)
+
+
 @dataclass(frozen=True)
-class FleetPoint:
+class FleetPoint(Generic[E]):
     """The fleet right after one event."""
 
-    event: FleetEvent
+    event: E
     ordered: int
     in_service: int
     on_order: int
@@ -70,11 +88,11 @@ class FleetSize:
     on_order: int
 
 
-def _in_time(event: FleetEvent) -> tuple[date, int, int]:
+def _in_time(event: Countable) -> tuple[date, int, int]:
     return event.counts_from, _KIND_ORDER[FleetEventKind(event.kind)], event.id or 0
 
 
-def running_totals(events: Iterable[FleetEvent]) -> list[FleetPoint]:
+def running_totals(events: Iterable[E]) -> list[FleetPoint[E]]:
     """Fold events (any order) into running totals, in time; on one day orders come first."""
     ordered = delivered = retired = 0
     points = []
@@ -98,7 +116,7 @@ def _events(
     return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
 
 
-def _first_negative(points: list[FleetPoint]) -> str | None:
+def _first_negative(points: list[FleetPoint[FleetEvent]]) -> str | None:
     for point in points:
         when = point.event.date_on
         if point.in_service < 0:
@@ -158,24 +176,32 @@ def record_fleet_event(
     return event
 
 
-def fleet_timeline(session: Session, programme: str | Programme) -> list[FleetPoint]:
-    """Every event of the programme's fleet with the running totals after it."""
-    programme_ = resolve_programme(session, programme)
-    events = _events(session, programme_)
-    by_asset: dict[str, list[FleetEvent]] = {}
+def timeline(events: Iterable[E]) -> list[FleetPoint[E]]:
+    """Events with running totals, each asset type counted apart, all in time order."""
+    by_asset: dict[str, list[E]] = {}
     for event in events:
         by_asset.setdefault(event.asset_type, []).append(event)
     points = [point for group in by_asset.values() for point in running_totals(group)]
     return sorted(points, key=lambda point: _in_time(point.event))
 
 
-def fleet_on(session: Session, programme: str | Programme, on: date) -> list[FleetSize]:
-    """Ordered, in service and on order on a date, per asset type."""
-    latest: dict[str, FleetPoint] = {}
-    for point in fleet_timeline(session, programme):
+def fleet_timeline(session: Session, programme: str | Programme) -> list[FleetPoint[FleetEvent]]:
+    """Every event of the programme's fleet with the running totals after it."""
+    return timeline(_events(session, resolve_programme(session, programme)))
+
+
+def sizes_on(points: Iterable[FleetPoint[E]], on: date) -> list[FleetSize]:
+    """Ordered, in service and on order on a date, per asset type, from running totals."""
+    latest: dict[str, FleetPoint[E]] = {}
+    for point in points:
         if point.event.counts_from <= on:
             latest[point.event.asset_type] = point
     return [
         FleetSize(asset, point.ordered, point.in_service, point.on_order)
         for asset, point in sorted(latest.items())
     ]
+
+
+def fleet_on(session: Session, programme: str | Programme, on: date) -> list[FleetSize]:
+    """Ordered, in service and on order on a date, per asset type."""
+    return sizes_on(fleet_timeline(session, programme), on)

@@ -15,47 +15,18 @@ from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset, Sort
-from registry.contracts import contract_totals
-from registry.fleet import fleet_on
-from registry.organisations import Organisation
-from registry.participation import members_on
 from registry.programmes import (
-    Programme,
     create_programme,
     delete_programme,
-    get_programme,
     update_programme,
 )
 from registry.search import programmes_page
+from registry.views import programme_view
 
 
-def detail(session: Session, programme: Programme, as_of: date) -> wire.ProgrammeDetail:
-    agency = (
-        session.get(Organisation, programme.managing_organisation_id)
-        if programme.managing_organisation_id
-        else None
-    )
-    members = [wire.participation_out(p, n) for p, n in members_on(session, programme, as_of)]
-    totals = [
-        wire.money(total, currency) for currency, total in contract_totals(session, programme)
-    ]
-    return wire.ProgrammeDetail(
-        slug=programme.slug,
-        name=programme.name,
-        acronym=programme.acronym,
-        category=programme.category,
-        status=programme.status,
-        managing_organisation=agency.slug if agency else None,
-        launched=wire.iso(programme.launched_on),
-        description=programme.description,
-        capability_area=programme.capability_area,
-        asset_type=programme.asset_type,
-        version=programme.version,
-        as_of=as_of,
-        members=members,
-        contract_totals=totals,
-        fleet=wire.fleet_out(fleet_on(session, programme, as_of), programme.asset_type),
-    )
+def detail(session: Session, slug: str, as_of: date) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
+    view = programme_view(session, slug, as_of)
+    return wire.programme_detail(view, as_of), etag(view.version)
 
 
 @get("/", sync_to_thread=False, summary="List programmes", before_request=serve_cached)
@@ -104,11 +75,7 @@ def programme_detail(
 ) -> Response[wire.ProgrammeDetail]:
     """Members active on `as_of` (default today), contract totals per currency, fleet size."""
 
-    def build() -> tuple[wire.ProgrammeDetail, dict[str, str]]:
-        programme = get_programme(session, slug)
-        return detail(session, programme, as_of or date.today()), etag(programme.version)
-
-    return answer(request, build)  # type: ignore[return-value]
+    return answer(request, lambda: detail(session, slug, as_of or date.today()))  # type: ignore[return-value]
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Create a programme")
@@ -120,9 +87,8 @@ def create(
     """Editors and admins. The slug must be free (409)."""
     fields = wire.plain(data)
     programme = create_programme(session, actor=actor(request), **fields)
-    return Response(
-        detail(session, programme, date.today()), status_code=201, headers=etag(programme.version)
-    )
+    body, headers = detail(session, programme.slug, date.today())
+    return Response(body, status_code=201, headers=headers)
 
 
 @patch(
@@ -139,7 +105,8 @@ def change(
         session, slug, changes=wire.given(data), actor=actor(request),
         expected_version=expected_version(request),
     )  # fmt: skip
-    return Response(detail(session, programme, date.today()), headers=etag(programme.version))
+    body, headers = detail(session, programme.slug, date.today())
+    return Response(body, headers=headers)
 
 
 @delete("/{slug:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
