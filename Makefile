@@ -32,7 +32,7 @@ lint: install ## Check style and types (ruff, mypy)
 bench: install ## Benchmark the API on a synthetic registry against Datasette (prints a table)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --no-cache
 
 format: install ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .

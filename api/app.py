@@ -79,7 +79,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     # The cache's version check runs on the event loop before any dependency: it gets a pool of
     # its own, so it can never wait for a connection that a handler holds.
-    cache = AnswerCache(make_engine(settings.database_url, pool_size=1, max_overflow=0))
+    cache = AnswerCache(
+        make_engine(settings.database_url, pool_size=1, max_overflow=0), settings.cache_size
+    )
     return Litestar(
         route_handlers=[
             health,

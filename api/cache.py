@@ -53,6 +53,8 @@ class AnswerCache:
         return Response(hit[1], media_type="application/json", headers=hit[2])
 
     def store(self, key: Key, version: int, body: bytes, headers: dict[str, str]) -> None:
+        if self.size <= 0:
+            return
         self.entries[key] = (version, body, headers)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -112,17 +112,23 @@ def serve_available() -> bool:
     return done.returncode == 0
 
 
-def bench_api(db: Path, prelude: str, args: argparse.Namespace) -> list[Row]:
+def bench_api(db: Path, prelude: str, args: argparse.Namespace, *, cache: bool = True) -> list[Row]:
+    """The API's endpoints; with `cache=False` the answer cache is off (REGISTRY_CACHE_SIZE=0)
+    and the rows are named "..., no cache": every request then reads the database."""
     port = free_port()
     base = f"http://{HOST}:{port}"
     command = [
         str(BIN / "registry"), "serve", "--host", HOST, "--port", str(port), "--workers", "1",
     ]  # fmt: skip
     env = {"REGISTRY_DATABASE_URL": f"sqlite:///{db}"}
-    print(f"API: {' '.join(command)}", flush=True)
+    endpoints = api_endpoints(args.programmes)
+    if not cache:
+        env["REGISTRY_CACHE_SIZE"] = "0"
+        endpoints = [replace(e, name=f"{e.name}, no cache") for e in endpoints]
+    print(f"API{'' if cache else ' (cache off)'}: {' '.join(command)}", flush=True)
     ready = f"{base}/health"
     with serving(command, ready_url=ready, log=OUT / "api.log", env=env):
-        return [measure(base, e, prelude, args, ready) for e in api_endpoints(args.programmes)]
+        return [measure(base, e, prelude, args, ready) for e in endpoints]
 
 
 def bench_datasette(db: Path, low: int, high: int, args: argparse.Namespace) -> Row:
@@ -210,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="also measure the API with its answer cache off"
+    )
     args = parser.parse_args(argv)
     args.programmes = dataset.SIZES["programmes"]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -225,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     if not skipped:
         try:
             rows = {row.endpoint: row for row in bench_api(db, prelude, args)}
+            if args.no_cache:
+                rows |= {row.endpoint: row for row in bench_api(db, prelude, args, cache=False)}
         except (RuntimeError, TimeoutError) as error:
             skipped = f"the API did not start: {error}"
     if skipped:

@@ -28,6 +28,8 @@ class Settings:
     """`REGISTRY_PORT`: the port `registry serve` listens on."""
     max_body_bytes: int = 10_000_000
     """`REGISTRY_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
+    cache_size: int = 4096
+    """`REGISTRY_CACHE_SIZE`: read answers kept per worker (0 turns the cache off)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,4 +40,5 @@ class Settings:
             host=env.get("REGISTRY_HOST") or "127.0.0.1",
             port=int(env.get("REGISTRY_PORT") or 8000),
             max_body_bytes=int(env.get("REGISTRY_MAX_BODY_BYTES") or 10_000_000),
+            cache_size=int(env.get("REGISTRY_CACHE_SIZE") or 4096),
         )
