@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from registry.audit import request_id
 from registry.choices import UserRole
+from registry.database import unit_of_work
 from registry.errors import StaleVersion, Unauthorized
 from registry.settings import Settings
 from registry.users import User, require_role, user_for_token
@@ -29,13 +30,8 @@ async def provide_session(state: State) -> AsyncGenerator[Session, None]:
     the event loop (`sync_to_thread=False`): a handler in a thread would hold a pooled connection
     while its clean-up waits for the loop (tests/test_api_load.py runs 64 connections).
     """
-    with Session(state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with unit_of_work(state.engine) as session:
+        yield session
 
 
 def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

@@ -26,7 +26,7 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
-from registry.views import ProgrammeView
+from registry.views import Member, ProgrammeView
 
 IsoDate = Annotated[
     str,
@@ -294,20 +294,6 @@ def given(patch: Struct) -> dict[str, Any]:
 
 
 def programme_detail(view: ProgrammeView, as_of: date) -> ProgrammeDetail:
-    members = [
-        ParticipationOut(
-            nation=m.code,
-            nation_name=m.name,
-            role=m.role,
-            instrument=m.instrument,
-            joined=m.joined.isoformat(),
-            left=iso(m.left),
-            cost_share=percent(m.cost_share_bp),
-            note=m.note,
-            version=m.version,
-        )
-        for m in view.members
-    ]
     return ProgrammeDetail(
         slug=view.slug,
         name=view.name,
@@ -321,7 +307,7 @@ def programme_detail(view: ProgrammeView, as_of: date) -> ProgrammeDetail:
         asset_type=view.asset_type,
         version=view.version,
         as_of=as_of,
-        members=members,
+        members=[member_out(m) for m in view.members],
         contract_totals=[money(total, currency) for currency, total in view.totals],
         fleet=fleet_out(view.fleet, view.asset_type),
     )
@@ -331,18 +317,22 @@ def nation_out(nation: Nation) -> NationOut:
     return NationOut(nation.code, nation.name, nation.kind, nation.nato_member_since)
 
 
-def participation_out(participation: Participation, nation: Nation) -> ParticipationOut:
+def member_out(member: Member) -> ParticipationOut:
     return ParticipationOut(
-        nation=nation.code,
-        nation_name=nation.name,
-        role=participation.role,
-        instrument=participation.instrument,
-        joined=participation.joined_on.isoformat(),
-        left=iso(participation.left_on),
-        cost_share=percent(participation.cost_share_bp),
-        note=participation.note,
-        version=participation.version,
+        nation=member.code,
+        nation_name=member.name,
+        role=member.role,
+        instrument=member.instrument,
+        joined=member.joined.isoformat(),
+        left=iso(member.left),
+        cost_share=percent(member.cost_share_bp),
+        note=member.note,
+        version=member.version,
     )
+
+
+def participation_out(participation: Participation, nation: Nation) -> ParticipationOut:
+    return member_out(Member.of(participation, nation))
 
 
 def programme_out(programme: Programme, agency: str | None) -> ProgrammeOut:

@@ -7,14 +7,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import Field, Session, SQLModel, col, or_, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
 from registry.checks import Checks, check_version
 from registry.choices import Action, Category, ProgrammeStatus
 from registry.dates import PartialDate
 from registry.errors import Conflict, FieldError, InvalidValue, NotFound
-from registry.organisations import Organisation, check_organisation
+from registry.organisations import check_organisation
 
 
 class Programme(SQLModel, table=True):
@@ -167,31 +167,6 @@ def update_programme(
 
 def _required(field: str) -> FieldError:
     return FieldError(field, "is required")
-
-
-def list_programmes(
-    session: Session,
-    *,
-    q: str | None = None,
-    category: str | None = None,
-    status: str | None = None,
-    agency: str | None = None,
-) -> list[Programme]:
-    """Programmes by name, filtered; membership filters live in `registry.participation`."""
-    query = select(Programme).order_by(Programme.name)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(col(Programme.name).ilike(pattern), col(Programme.acronym).ilike(pattern),
-                col(Programme.slug).ilike(pattern))
-        )  # fmt: skip
-    if category:
-        query = query.where(Programme.category == category)
-    if status:
-        query = query.where(Programme.status == status)
-    if agency:
-        query = query.join(Organisation).where(Organisation.slug == agency)
-    return list(session.exec(query))
 
 
 def delete_programme(

@@ -37,6 +37,14 @@ class Member:
     note: str | None
     version: int
 
+    @classmethod
+    def of(cls, participation: Participation, nation: Nation) -> Member:
+        return cls(
+            nation.code, nation.name, participation.role, participation.instrument,
+            participation.joined_on, participation.left_on, participation.cost_share_bp,
+            participation.note, participation.version,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class EventRow:

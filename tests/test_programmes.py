@@ -5,7 +5,8 @@ from sqlmodel import select
 
 from registry.audit import Change
 from registry.errors import Conflict, InvalidValue, NotFound, StaleVersion
-from registry.programmes import get_programme, list_programmes, update_programme
+from registry.programmes import get_programme, update_programme
+from registry.search import programmes_page
 from tests.factories import ACTOR, make_organisation, make_programme
 
 
@@ -126,13 +127,13 @@ def test_unknown_programme_is_not_found(refused):
     assert error.fields == ["slug"]
 
 
-def test_list_programmes_filters(session, nations):
+def test_programmes_page_filters(session, nations):
     make_organisation(session)
     make_programme(session, managing_organisation="nspa", acronym="MMF")
     make_programme(session, slug="innovation-ranges", name="NATO Innovation Ranges",
                    category="innovation", status="planned")  # fmt: skip
     session.commit()
-    names = lambda **f: [p.slug for p in list_programmes(session, **f)]  # noqa: E731
+    names = lambda **f: [p.slug for p, _ in programmes_page(session, limit=None, **f).items]  # noqa: E731
     assert names() == ["mmf", "innovation-ranges"]  # by name: "Multinational..." first
     assert names(q="tanker") == ["mmf"]
     assert names(q="mmf") == ["mmf"]
