@@ -19,6 +19,7 @@ from sqlmodel import Session
 from api import problems, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session, request_id_middleware
+from api.docs import READ_ERRORS
 from api.routes import catalogue, contracts, fleet, imports, members, programmes
 from registry.database import make_engine
 from registry.settings import Settings
@@ -32,6 +33,7 @@ SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
     summary="Liveness and database reachability",
     tags=["health"],
     opt={"public": True},  # probes carry no token, even where reads need one
+    responses=READ_ERRORS,
 )
 def health(session: NamedDependency[Session]) -> wire.Health:
     """200 when the database answers."""
@@ -51,6 +53,7 @@ def _openapi() -> OpenAPIConfig:
             "9457 problem details with a per-field `errors` list."
         ),
         path="/schema",
+        use_handler_docstrings=True,
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(

@@ -19,6 +19,7 @@ from litestar import Request, Response
 from sqlalchemy import Engine
 
 from api.exports import Format, wanted
+from registry.errors import RegistryError
 
 _encoder = msgspec.json.Encoder()
 _VERSION = "SELECT version FROM data_version"
@@ -68,8 +69,11 @@ def _key(request: Request[Any, Any, Any]) -> Key:
 
 async def serve_cached(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     """`before_request` hook: answer from the cache when the data is unchanged."""
-    if wanted(request, request.query_params.get("format")) is not Format.JSON:
-        return None
+    try:
+        if wanted(request, request.query_params.get("format")) is not Format.JSON:
+            return None
+    except RegistryError:
+        return None  # the handler's own parameter check answers it
     cache: AnswerCache = request.app.state.cache
     version = cache.data_version()
     request.state.cache_version = version
@@ -90,8 +94,8 @@ def answer(
     return Response(body, media_type="application/json", headers=headers)
 
 
-def whole(items: list[Any]) -> tuple[msgspec.Struct, dict[str, str]]:
-    """A list that is never paged, as a page holding all of it."""
+def page_of(items: list[Any], limit: int, offset: int) -> tuple[msgspec.Struct, dict[str, str]]:
+    """One page of a list computed whole (short lists: a programme's members or fleet events)."""
     from api.wire import Page
 
-    return Page(items, len(items), max(len(items), 1), 0), {}
+    return Page(items[offset : offset + limit], len(items), limit, offset), {}

@@ -42,6 +42,18 @@ class DataVersion(SQLModel, table=True):
     version: int = Field(default=0, sa_type=BigInteger)
 
 
+def begin_write(session: Session) -> None:
+    """Take the registry's write lock: writes go one at a time, so no two can both pass a check
+    that only one of them may pass. It comes before the transaction's first read, so every read
+    after it sees committed data (PostgreSQL: the data_version row's lock, held until commit;
+    SQLite: the database write lock, taken before the read snapshot)."""
+    session.execute(
+        update(DataVersion)
+        .values(version=DataVersion.version)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
     """The row's columns as JSON-ready values, for before/after."""
     return row.model_dump(mode="json", exclude=exclude)

@@ -15,7 +15,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
-from registry.checks import Checks
+from registry.checks import MAX_INT, Checks
 from registry.choices import Action, FleetEventKind
 from registry.contracts import Contract
 from registry.database import pk
@@ -148,7 +148,8 @@ def record_fleet_event(
     if not asset:
         checks.fail("asset_type", "is required: the programme has no asset type")
     if contract is not None:
-        linked = session.get(Contract, contract)
+        known = isinstance(contract, int) and 1 <= contract <= MAX_INT
+        linked = session.get(Contract, contract) if known else None
         if linked is None or linked.programme_id != programme_.id:
             checks.fail("contract", f"no contract {contract} in {programme_.slug}")
     note_ = checks.optional_text(note, "note")

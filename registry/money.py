@@ -48,8 +48,9 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
         raise ValueError(f"{amount!r} is not a decimal amount")
     if value < 0:
         raise ValueError("the amount must not be negative")
-    if value.adjusted() > 15:
-        raise ValueError("the amount is too large (at most 15 digits before the decimal point)")
+    if value.adjusted() >= 12:
+        # Totals of many contracts must still fit a 64-bit integer of minor units.
+        raise ValueError("the amount is too large (under one trillion at most)")
     minor = value.scaleb(exponent(currency))
     if minor != minor.to_integral_value():
         raise ValueError(

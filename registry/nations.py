@@ -9,7 +9,7 @@ import pycountry
 from sqlalchemy import func
 from sqlmodel import Field, Session, SQLModel, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, NationKind
 from registry.errors import Conflict
@@ -90,6 +90,7 @@ def add_nation(
     actor: str,
 ) -> Nation:
     """Add a nation to the registry (reference data, normally loaded by `registry seed`)."""
+    begin_write(session)
     checks = Checks()
     alpha3 = nation_code(code)
     if alpha3 is None:

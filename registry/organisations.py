@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, OrganisationKind
 from registry.errors import Conflict, NotFound
@@ -60,6 +60,7 @@ def create_organisation(
     actor: str,
 ) -> Organisation:
     """Add an agency, contractor or governing body."""
+    begin_write(session)
     checks = Checks()
     slug_ = checks.slug(slug)
     name_ = checks.text(name, "name")

@@ -119,11 +119,13 @@ def active_participation(
 ) -> Participation | None:
     """The nation's open spell in the programme (no `left`), if any."""
     return session.exec(
-        select(Participation).where(
+        select(Participation)
+        .where(
             Participation.programme_id == programme.id,
             Participation.nation_code == nation_code,
             col(Participation.left).is_(None),
         )
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -216,7 +218,7 @@ def update_participation(
         raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
     check_version(participation.version, expected_version)
     if left is not None:
-        if left.end < participation.joined:
+        if left.start < participation.joined:
             raise InvalidValue(
                 "left", f"{left} is before the nation joined ({participation.joined_on})"
             )

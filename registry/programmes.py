@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks, check_version
 from registry.choices import Action, Category, ProgrammeStatus
 from registry.dates import PartialDate
@@ -83,20 +83,14 @@ def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def lock_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
-    """Take the programme's write lock, then read it: writes to one programme go one at a time.
-
-    It must be the transaction's first statement, so every later read sees committed data
-    (PostgreSQL: a row lock; SQLite: the database write lock, taken before the read snapshot).
-    """
-    locked = session.execute(
-        update(Programme)
-        .where(col(Programme.slug) == slug)
-        .values(version=Programme.version)
-        .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount == 0:  # type: ignore[attr-defined]
+    """Take the write lock (`begin_write`), then read the programme afresh."""
+    begin_write(session)
+    programme = session.exec(
+        select(Programme).where(Programme.slug == slug).execution_options(populate_existing=True)
+    ).first()
+    if programme is None:
         raise NotFound(field, f"no programme {slug!r}")
-    return get_programme(session, slug, field=field)
+    return programme
 
 
 def resolve_programme(session: Session, programme: str | Programme) -> Programme:
@@ -118,6 +112,7 @@ def _ensure_slug_free(session: Session, slug: str) -> None:
 
 def create_programme(session: Session, *, actor: str, **fields: Any) -> Programme:
     """Create a programme from its fields (slug, name and category required)."""
+    begin_write(session)
     missing = [name for name in REQUIRED if fields.get(name) in (None, "")]
     if missing:
         raise InvalidValue([_required(name) for name in missing])
@@ -173,22 +168,25 @@ def delete_programme(
     session: Session, slug: str, *, actor: str, expected_version: int | None = None
 ) -> None:
     """Delete a programme entered by mistake; one with any history is refused (409)."""
+    # Imported here: these modules import this one.
+    from registry.contracts import Contract
+    from registry.fleet import FleetEvent
+    from registry.participation import Participation
+    from registry.sources import Citation
+
     programme = lock_programme(session, slug)
     check_version(programme.version, expected_version)
-    for name in ("participation", "contract", "fleet_event"):
-        table = SQLModel.metadata.tables[name]
+    for table, what in ((Participation, "members"), (Contract, "contracts"),
+                        (FleetEvent, "fleet events")):  # fmt: skip
         used = session.execute(
-            select(table.c.id).where(table.c.programme_id == programme.id).limit(1)
+            select(table.id).where(table.programme_id == programme.id).limit(1)
         ).first()
         if used is not None:
-            raise Conflict(
-                "slug", f"{slug} has {name.replace('_', ' ')} records; close it instead (status)"
-            )
+            raise Conflict("slug", f"{slug} has {what}; close it instead (status)")
     before = snapshot(programme)
-    citations = SQLModel.metadata.tables["citation"]
     session.execute(
-        delete(citations).where(
-            citations.c.entity == "programme", citations.c.entity_id == programme.id
+        delete(Citation).where(
+            col(Citation.entity) == "programme", col(Citation.entity_id) == programme.id
         )
     )
     session.delete(programme)

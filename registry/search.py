@@ -150,14 +150,17 @@ def changes_page(
     key: str | None = None,
     actor: str | None = None,
     since: datetime | None = None,
+    hide: tuple[str, ...] = (),
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Change,), newest first."""
+    """Rows of (Change,), newest first; changes to the `hide` entities are left out."""
     query = select(Change)
     filters: list[ColumnElement[bool]] = []
     if entity:
         filters.append(col(Change.entity) == entity)
+    if hide:
+        filters.append(col(Change.entity).not_in(hide))
     if key:
         filters.append(col(Change.key) == key)
     if actor:

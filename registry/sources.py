@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, Confidence
 from registry.contracts import Contract
@@ -77,6 +77,7 @@ def add_source(
     actor: str,
 ) -> Source:
     """Register a public source that records can cite."""
+    begin_write(session)
     checks = Checks()
     key_ = checks.slug(key, "key")
     title_ = checks.text(title, "title", max_length=300)
@@ -118,6 +119,7 @@ def cite(
     actor: str,
 ) -> Citation:
     """Attach a source to a record with a confidence (high, medium, low)."""
+    begin_write(session)
     checks = Checks()
     source_ = find_source(session, source) if isinstance(source, str) else None
     if source_ is None:

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, UserRole
 from registry.database import UTCDateTime, pk
@@ -60,6 +60,7 @@ def add_user(
     session: Session, *, username: str, role: str, password: str | None = None, actor: str
 ) -> User:
     """Create a user; the password is stored only as an argon2 hash."""
+    begin_write(session)
     checks = Checks()
     username_ = checks.text(username, "username", max_length=80)
     role_ = checks.choice(UserRole, role, "role")
@@ -101,6 +102,7 @@ def _hash_token(token: str) -> str:
 
 def create_token(session: Session, *, username: str, actor: str) -> tuple[ApiToken, str]:
     """A new API token for a user: returns the row and the token, which is shown only once."""
+    begin_write(session)
     user = find_user(session, username)
     if user is None:
         raise NotFound("username", f"no user {username!r}")
@@ -141,6 +143,7 @@ def require_role(user: User, needed: UserRole) -> None:
 
 def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken:
     """Stop a token from working; the row stays for the record."""
+    begin_write(session)
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound("token_id", f"no token {token_id}")

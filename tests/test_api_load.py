@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -84,3 +85,37 @@ def test_64_concurrent_clients_reading_and_writing(server, tokens, engine):
     assert {e.after["description"] for e in edits if e.after} == {
         f"edit {n}" for n in range(CONNECTIONS)
     }
+
+
+async def race(base: str, requests: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        calls = [client.request(method, path, **kwargs) for method, path, kwargs in requests]
+        responses = await asyncio.wait_for(asyncio.gather(*calls), timeout=60)
+    return sorted(r.status_code for r in responses)
+
+
+def test_concurrent_edits_from_the_same_read_let_exactly_one_through(server, tokens):
+    """Guards a fixed bug: the spell was read before the write lock, so a stale If-Match passed."""
+    headers = auth(tokens["editor"]) | {"If-Match": '"1"'}
+    edits = [("PATCH", "/api/programmes/mmf/participants/NLD",
+              {"json": {"note": f"edit {n}"}, "headers": headers}) for n in range(16)]  # fmt: skip
+    assert asyncio.run(race(server, edits)) == [200] + [412] * 15
+
+
+def test_concurrent_creates_of_one_slug_give_one_201_and_409s(server, tokens):
+    body = {"slug": "new-fleet", "name": "New fleet", "category": "multinational-fleet"}
+    creates = [("POST", "/api/programmes", {"json": body, "headers": auth(tokens["editor"])})] * 16
+    assert asyncio.run(race(server, creates)) == [201] + [409] * 15
+
+
+def test_the_served_app_deletes_a_programme_without_history(server, tokens):
+    """Guards a fixed bug: the served app had not loaded the citation table and answered 500."""
+    body = {"slug": "mistake", "name": "Entered by mistake", "category": "innovation"}
+    assert (
+        httpx.post(
+            f"{server}/api/programmes", json=body, headers=auth(tokens["editor"])
+        ).status_code
+        == 201
+    )
+    response = httpx.delete(f"{server}/api/programmes/mistake", headers=auth(tokens["admin"]))
+    assert response.status_code == 204

@@ -215,11 +215,16 @@ def test_change_role_records_before_and_after(session, mmf):
     assert (change.before["role"], change.after["role"]) == ("participant", "lead")
 
 
-def test_a_leave_known_to_the_year_may_fall_in_the_year_of_joining(session, mmf):
-    join(session, "BEL", joined="2020-06")
-    row = leave_programme(session, programme="mmf", nation="BEL", left="2020", actor=ACTOR)
-    assert row.left_on is not None
-    assert row.left_on.isoformat() == "2020"
+def test_a_leave_known_to_the_year_cannot_start_before_joining(session, mmf, refused):
+    """Guards a fixed bug: "2025" passed for a spell joined 2025-06-24, and stored as 2025-01-01
+    it ended the spell before it began (a rejoin could then overlap it)."""
+    join(session, "BEL", joined="2025-06-24")
+    session.commit()
+    error = refused(
+        InvalidValue,
+        lambda s: leave_programme(s, programme="mmf", nation="BEL", left="2025", actor=ACTOR),
+    )
+    assert error.fields == ["left"]
 
 
 def test_left_before_joined_is_refused(session, mmf, refused):

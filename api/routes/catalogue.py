@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from api import wire
 from api.cache import answer, serve_cached
-from api.deps import etag
+from api.deps import etag, is_admin
+from api.docs import READ_ERRORS
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
 from registry.checks import Checks
@@ -21,6 +22,8 @@ from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
 from registry.programmes import Programme
 from registry.search import changes_page
+
+ACCOUNT_ENTITIES = ("user", "api_token")
 
 
 def _page_or_file(
@@ -36,7 +39,12 @@ def _page_or_file(
     return wire.Page(items, total, limit, offset)
 
 
-@get("/api/nations", sync_to_thread=False, summary="Nations: the Allies and partners")
+@get(
+    "/api/nations",
+    sync_to_thread=False,
+    summary="Nations: the Allies and partners",
+    responses=READ_ERRORS,
+)
 def nations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -56,6 +64,7 @@ def nations(
     sync_to_thread=False,
     summary="A nation and its programmes",
     before_request=serve_cached,
+    responses=READ_ERRORS,
 )
 def nation(
     request: Request[Any, Any, Any],
@@ -91,7 +100,12 @@ def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
     )
 
 
-@get("/api/organisations", sync_to_thread=False, summary="Agencies, contractors, governing bodies")
+@get(
+    "/api/organisations",
+    sync_to_thread=False,
+    summary="Agencies, contractors, governing bodies",
+    responses=READ_ERRORS,
+)
 def organisations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -106,7 +120,12 @@ def organisations(
     return _page_or_file(request, items, columns, "organisations", format, limit, offset)  # type: ignore[no-any-return]
 
 
-@get("/api/organisations/{slug:str}", sync_to_thread=False, summary="An organisation")
+@get(
+    "/api/organisations/{slug:str}",
+    sync_to_thread=False,
+    summary="An organisation",
+    responses=READ_ERRORS,
+)
 def organisation(
     session: NamedDependency[Session], slug: FromPath[str]
 ) -> Response[wire.OrganisationDetail]:
@@ -125,7 +144,12 @@ def organisation(
     return Response(body, headers=etag(found.version))
 
 
-@get("/api/changes", sync_to_thread=False, summary="The audit trail: who changed what")
+@get(
+    "/api/changes",
+    sync_to_thread=False,
+    summary="The audit trail: who changed what",
+    responses=READ_ERRORS,
+)
 def changes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -137,10 +161,13 @@ def changes(
     offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.ChangeOut]:
-    """Newest first; filter by entity (programme, participation...), key (mmf/DNK), actor, since."""
+    """Newest first; filter by entity (programme, participation...), key (mmf/DNK), actor, since.
+
+    Changes to users and tokens show only to admins."""
     kind = wanted(request, format)
     page = changes_page(
         session, entity=entity, key=key, actor=actor, since=since,
+        hide=() if is_admin(request, session) else ACCOUNT_ENTITIES,
         limit=None if kind is not Format.JSON else limit, offset=offset,
     )  # fmt: skip
     items = [wire.change_out(row[0]) for row in page.items]

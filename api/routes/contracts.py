@@ -14,6 +14,7 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
+from api.docs import READ_ERRORS, WRITE_ERRORS
 from api.exports import Format, export, wanted
 from api.routes.params import FormatParam, Limit, Offset, Sort
 from registry.contracts import add_contract
@@ -44,6 +45,7 @@ def _list(
     sync_to_thread=False,
     summary="Contracts across all programmes",
     before_request=serve_cached,
+    responses=READ_ERRORS,
 )
 def all_contracts(
     request: Request[Any, Any, Any],
@@ -73,6 +75,7 @@ def all_contracts(
     before_request=serve_cached,
     sync_to_thread=False,
     summary="A programme's contracts",
+    responses=READ_ERRORS,
 )
 def programme_contracts(
     request: Request[Any, Any, Any],
@@ -100,7 +103,7 @@ def programme_contracts(
 
 
 @post("/api/programmes/{slug:str}/contracts", sync_to_thread=False, opt=EDITOR,
-      security=BEARER, summary="Record a contract")  # fmt: skip
+      security=BEARER, summary="Record a contract", responses=WRITE_ERRORS)  # fmt: skip
 def create(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

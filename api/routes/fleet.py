@@ -10,10 +10,11 @@ from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
 from api import wire
-from api.cache import answer, serve_cached, whole
+from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
+from api.docs import READ_ERRORS, WRITE_ERRORS
 from api.exports import Format, export, wanted
-from api.routes.params import FormatParam
+from api.routes.params import FormatParam, Limit, Offset
 from registry.fleet import FleetPoint, fleet_timeline, record_fleet_event
 
 
@@ -22,11 +23,14 @@ from registry.fleet import FleetPoint, fleet_timeline, record_fleet_event
     sync_to_thread=False,
     summary="Fleet timeline with running totals",
     before_request=serve_cached,
+    responses=READ_ERRORS,
 )
 def timeline(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
+    limit: Limit = 50,
+    offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.FleetEventOut]:
     """Every event in date order (orders first on a day) with ordered, in service and on order."""
@@ -38,11 +42,11 @@ def timeline(
     if kind is not Format.JSON:
         columns = wire.FleetEventOut.__struct_fields__
         return export(items(), columns, kind, f"{slug}-fleet")  # type: ignore[return-value]
-    return answer(request, lambda: whole(items()))  # type: ignore[return-value]
+    return answer(request, lambda: page_of(items(), limit, offset))  # type: ignore[return-value]
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER,
-      summary="Record units ordered, delivered or retired")  # fmt: skip
+      summary="Record units ordered, delivered or retired", responses=WRITE_ERRORS)  # fmt: skip
 def record(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

@@ -11,6 +11,7 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from api.deps import BEARER, EDITOR, actor
+from api.docs import WRITE_ERRORS
 from registry.imports import import_rows, read_table
 
 
@@ -38,6 +39,7 @@ DryRun = Annotated[bool, QueryParameter(description="Check every row and write n
     status_code=200,
     summary="Import participations, contracts or fleet events from CSV or XLSX",
     tags=["import"],
+    responses=WRITE_ERRORS,
 )
 def import_file(
     request: Request[Any, Any, Any],

@@ -11,10 +11,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from api import wire
-from api.cache import answer, serve_cached, whole
+from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
+from api.docs import READ_ERRORS, WRITE_ERRORS
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam
+from api.routes.params import AsOf, FormatParam, Limit, Offset
+from registry.nations import Nation
 from registry.participation import (
     current_participation,
     join_programme,
@@ -33,6 +35,7 @@ IncludePast = Annotated[
     sync_to_thread=False,
     summary="Members of a programme on a date",
     before_request=serve_cached,
+    responses=READ_ERRORS,
 )
 def list_members(
     request: Request[Any, Any, Any],
@@ -40,6 +43,8 @@ def list_members(
     slug: FromPath[str],
     as_of: AsOf = None,
     include_past: IncludePast = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.ParticipationOut]:
     """Members on `as_of` (default today), or with `include_past` every spell ever."""
@@ -56,10 +61,15 @@ def list_members(
     if kind is not Format.JSON:
         columns = wire.ParticipationOut.__struct_fields__
         return export(items(), columns, kind, f"{slug}-participants")  # type: ignore[return-value]
-    return answer(request, lambda: whole(items()))  # type: ignore[return-value]
+    return answer(request, lambda: page_of(items(), limit, offset))  # type: ignore[return-value]
 
 
-@get("/{nation:str}", sync_to_thread=False, summary="A nation's current spell in a programme")
+@get(
+    "/{nation:str}",
+    sync_to_thread=False,
+    summary="A nation's current spell in a programme",
+    responses=READ_ERRORS,
+)
 def member(
     session: NamedDependency[Session], slug: FromPath[str], nation: FromPath[str]
 ) -> Response[wire.ParticipationOut]:
@@ -70,7 +80,14 @@ def member(
     )
 
 
-@post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="A nation joins")
+@post(
+    "/",
+    sync_to_thread=False,
+    opt=EDITOR,
+    security=BEARER,
+    summary="A nation joins",
+    responses=WRITE_ERRORS,
+)
 def join(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -88,8 +105,14 @@ def join(
     )  # fmt: skip
 
 
-@patch("/{nation:str}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-       summary="Change role, cost share or note, or record leaving")  # fmt: skip
+@patch(
+    "/{nation:str}",
+    sync_to_thread=False,
+    opt=EDITOR,
+    security=BEARER,
+    summary="Change role, cost share or note, or record leaving",
+    responses=WRITE_ERRORS,
+)
 def change(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -98,12 +121,13 @@ def change(
     data: JSONBody[wire.MemberPatch],
 ) -> Response[wire.ParticipationOut]:
     """Setting `left` ends the spell (history is kept). `If-Match` guards against stale edits."""
-    participation, nation_ = current_participation(session, slug, nation)
+    # The rule function reads the spell under the write lock; nothing is read before it.
     updated = update_participation(
-        session, programme=slug, nation=nation_.code, changes=wire.given(data),
+        session, programme=slug, nation=nation, changes=wire.given(data),
         actor=actor(request), expected_version=expected_version(request),
     )  # fmt: skip
-    assert participation is updated
+    nation_ = session.get(Nation, updated.nation_code)
+    assert nation_ is not None
     return Response(wire.participation_out(updated, nation_), headers=etag(updated.version))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from litestar.params import QueryParameter
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size (at most 500).")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Rows to skip.")]
 AsOf = Annotated[
     date | None,
     QueryParameter(description="Answer as on this date (ISO 8601 day); default today."),

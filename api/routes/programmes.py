@@ -13,6 +13,7 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
+from api.docs import READ_ERRORS, WRITE_ERRORS
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset, Sort
 from registry.programmes import (
@@ -29,7 +30,13 @@ def detail(session: Session, slug: str, as_of: date) -> tuple[wire.ProgrammeDeta
     return wire.programme_detail(view, as_of), etag(view.version)
 
 
-@get("/", sync_to_thread=False, summary="List programmes", before_request=serve_cached)
+@get(
+    "/",
+    sync_to_thread=False,
+    summary="List programmes",
+    before_request=serve_cached,
+    responses=READ_ERRORS,
+)
 def list_programmes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -66,6 +73,7 @@ def list_programmes(
     sync_to_thread=False,
     summary="A programme with members, totals and fleet",
     before_request=serve_cached,
+    responses=READ_ERRORS,
 )
 def programme_detail(
     request: Request[Any, Any, Any],
@@ -78,7 +86,14 @@ def programme_detail(
     return answer(request, lambda: detail(session, slug, as_of or date.today()))  # type: ignore[return-value]
 
 
-@post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Create a programme")
+@post(
+    "/",
+    sync_to_thread=False,
+    opt=EDITOR,
+    security=BEARER,
+    summary="Create a programme",
+    responses=WRITE_ERRORS,
+)
 def create(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -92,7 +107,12 @@ def create(
 
 
 @patch(
-    "/{slug:str}", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Change a programme"
+    "/{slug:str}",
+    sync_to_thread=False,
+    opt=EDITOR,
+    security=BEARER,
+    summary="Change a programme",
+    responses=WRITE_ERRORS,
 )
 def change(
     request: Request[Any, Any, Any],
@@ -110,7 +130,7 @@ def change(
 
 
 @delete("/{slug:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
-        summary="Delete a programme without history")  # fmt: skip
+        summary="Delete a programme without history", responses=WRITE_ERRORS)  # fmt: skip
 def remove(
     request: Request[Any, Any, Any], session: NamedDependency[Session], slug: FromPath[str]
 ) -> None:
