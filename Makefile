@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# What WeasyPrint needs to draw PDFs (pango, harfbuzz's subsetter, an offline font).
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -16,12 +18,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the registry with its dev tools
 
-run: install ## Migrate and seed the default database (SQLite under ./data/), then serve on :8000
+system: ## Install the Debian packages the PDF reports need, where missing
+	@if command -v dpkg >/dev/null; then \
+	  missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then echo "installing $$missing"; \
+	    apt-get update -qq && apt-get install -y -qq $$missing; fi; \
+	else echo "not Debian: install pango and a font for PDF reports yourself"; fi
+
+run: install system ## Migrate and seed the default database (SQLite under ./data/), then serve on :8000
 	$(BIN)/registry db upgrade
 	$(BIN)/registry seed
 	$(BIN)/registry serve
 
-test: install ## Run the tests on SQLite and PostgreSQL
+test: install system ## Run the tests on SQLite and PostgreSQL
 	$(BIN)/pytest -n 2
 
 lint: install ## Check style and types (ruff, mypy)
@@ -41,4 +50,4 @@ format: install ## Reformat the code (ruff)
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) data
 
-.PHONY: help install run test lint format bench clean
+.PHONY: help install system run test lint format bench clean

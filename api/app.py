@@ -20,7 +20,7 @@ from api import problems, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session, request_id_middleware
 from api.docs import READ_ERRORS
-from api.routes import catalogue, contracts, fleet, imports, members, programmes
+from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
 from registry.database import make_engine
 from registry.settings import Settings
 
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             fleet.router,
             catalogue.router,
             imports.router,
+            reports.router,
             create_static_files_router(
                 "/schema/static", directories=[SWAGGER_STATIC], include_in_schema=False
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -130,6 +131,32 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
         click.echo(f"row {row.row}: {row.action} {row.entity} {row.key}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{kind}: {len(rows)} rows, {verb} {len(result.rows)} records")
+
+
+@main.command()
+@click.argument(
+    "kind", type=click.Choice(["programme", "nation", "membership", "contracts", "all"])
+)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Report as on this day (default today).")  # fmt: skip
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside each HTML report.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write (created if missing).")  # fmt: skip
+@click.pass_context
+def report(ctx: click.Context, kind: str, as_of: datetime | None, pdf: bool, out: Path) -> None:
+    """Write print-ready reports (HTML, and PDF with --pdf) and an index page to a folder."""
+    from reports.build import write_reports
+
+    day = as_of.date() if as_of else date.today()
+    with click.progressbar(length=1, label=f"{kind} reports", file=sys.stderr) as bar:
+
+        def start(total: int) -> None:
+            bar.length = max(total, 1)
+
+        written = write_reports(
+            _engine(ctx), kind, out, as_of=day, pdf=pdf, progress=bar.update, on_start=start
+        )
+    click.echo(f"wrote {len(written)} files to {out} (open {out / 'index.html'})")
 
 
 @main.group()

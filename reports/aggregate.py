@@ -1,0 +1,116 @@
+"""Pure aggregations for the reports: DataFrame in, DataFrame out, no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+_KIND_RANK = {"ordered": 0, "delivered": 1, "retired": 2}
+
+
+def active_on(spells: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Spells active on a date: joined on or before it, not yet left."""
+    return spells.filter(
+        (pl.col("joined") <= on) & (pl.col("left").is_null() | (pl.col("left") > on))
+    )
+
+
+def period_end(day: pl.Expr, precision: pl.Expr) -> pl.Expr:
+    """The last day of a period known to the year, month or day."""
+    return (
+        pl.when(precision == "year")
+        .then(day.dt.offset_by("1y").dt.offset_by("-1d"))
+        .when(precision == "month")
+        .then(day.dt.month_end())
+        .otherwise(day)
+    )
+
+
+def fleet_points(events: pl.DataFrame) -> pl.DataFrame:
+    """Running totals after each event, per asset type; events count from the end of their
+    period and on one day orders come first (as `registry.fleet` counts them)."""
+    signed = pl.col("count")
+    return (
+        events.with_columns(
+            counts_from=period_end(pl.col("event_date"), pl.col("precision")),
+            rank=pl.col("kind").replace_strict(_KIND_RANK, return_dtype=pl.Int8),
+        )
+        .sort("asset_type", "counts_from", "rank", "id")
+        .with_columns(
+            ordered=pl.when(pl.col("kind") == "ordered").then(signed).otherwise(0),
+            delivered=pl.when(pl.col("kind") == "delivered").then(signed).otherwise(0),
+            retired=pl.when(pl.col("kind") == "retired").then(signed).otherwise(0),
+        )
+        .with_columns(
+            pl.col("ordered", "delivered", "retired").cum_sum().over("asset_type"),
+        )
+        .sort("counts_from", "rank", "id")  # time order across asset types; orders first on a day
+        .select(
+            "id",
+            "asset_type",
+            "event_date",
+            "precision",
+            "kind",
+            "count",
+            pl.col("counts_from").alias("date"),
+            "ordered",
+            (pl.col("delivered") - pl.col("retired")).alias("in_service"),
+            (pl.col("ordered") - pl.col("delivered")).alias("on_order"),
+        )
+    )
+
+
+def fleet_on(points: pl.DataFrame, on: date) -> pl.DataFrame:
+    """The last totals on or before a date, one row per asset type."""
+    return (
+        points.filter(pl.col("date") <= on)
+        .group_by("asset_type", maintain_order=True)
+        .last()
+        .select("asset_type", "ordered", "in_service", "on_order")
+        .sort("asset_type")
+    )
+
+
+def totals_by(contracts: pl.DataFrame, *keys: str) -> pl.DataFrame:
+    """Contract count and value (minor units) per key and currency; unvalued ones count apart."""
+    return (
+        contracts.group_by(*keys, "currency")
+        .agg(
+            pl.len().alias("contracts"),
+            pl.col("value_minor").sum().alias("value_minor"),
+        )
+        .sort(*keys, "currency", nulls_last=True)
+    )
+
+
+def with_year(contracts: pl.DataFrame) -> pl.DataFrame:
+    return contracts.with_columns(year=pl.col("signed").dt.year())
+
+
+def membership_matrix(
+    spells: pl.DataFrame, programmes: pl.DataFrame, nations: pl.DataFrame, on: date
+) -> pl.DataFrame:
+    """Nations by programmes on a date: the role held (empty when none), and a count per nation.
+
+    Rows: every nation with at least one membership, by name; columns: programmes by name.
+    """
+    active = active_on(spells, on).join(
+        programmes.select(pl.col("id").alias("programme_id"), "slug"), on="programme_id"
+    )
+    wide = active.pivot(on="slug", index="nation", values="role", aggregate_function="first")
+    order = programmes["slug"].to_list()
+    missing = [pl.lit(None, pl.String).alias(s) for s in order if s not in wide.columns]
+    named = nations.select(pl.col("code").alias("nation"), pl.col("name").alias("nation_name"))
+    return (
+        named.join(wide.with_columns(missing), on="nation", how="inner")
+        .select("nation", "nation_name", *order)
+        .with_columns(programmes=pl.sum_horizontal(pl.col(order).is_not_null()))
+        .sort("nation_name")
+    )
+
+
+def matrix_column_counts(matrix: pl.DataFrame) -> dict[str, int]:
+    """Members per programme column of a membership matrix."""
+    columns = [c for c in matrix.columns if c not in ("nation", "nation_name", "programmes")]
+    return {c: int(matrix[c].is_not_null().sum()) for c in columns}

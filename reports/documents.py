@@ -1,0 +1,140 @@
+"""The four reports (programme, nation, membership, contracts) and the index, as HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+
+from registry.errors import NotFound
+from reports import aggregate as agg
+from reports.charts import fleet_chart, membership_timeline
+from reports.frames import Frames
+from reports.render import Stamp, render
+
+
+def stamp(frames: Frames, as_of: date, generated_at: datetime | None = None) -> Stamp:
+    return Stamp(as_of, generated_at or datetime.now(UTC), frames.fingerprint())
+
+
+def _signed_by(contracts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    return contracts.filter(pl.col("signed").is_null() | (pl.col("signed") <= as_of))
+
+
+@dataclass
+class _Footnotes:
+    """Sources numbered in order of first citation; each row gets its references."""
+
+    citations: pl.DataFrame
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def refs(self, entity: str, entity_id: int, what: str) -> str:
+        cited = self.citations.filter(
+            (pl.col("entity") == entity) & (pl.col("entity_id") == entity_id)
+        )
+        marks = []
+        for row in cited.iter_rows(named=True):
+            if row["source"] not in self.numbers:
+                self.numbers[row["source"]] = len(self.sources) + 1
+                self.sources.append({**row, "cited": []})
+            number = self.numbers[row["source"]]
+            self.sources[number - 1]["cited"].append(
+                {"what": what, "confidence": row["confidence"], "note": row["note"]}
+            )
+            marks.append(f"[{number}] {row['confidence']}")
+        return ", ".join(marks)
+
+    def annotate(
+        self, rows: Iterable[dict[str, Any]], entity: str, what: str
+    ) -> list[dict[str, Any]]:
+        return [{**row, "refs": self.refs(entity, row["id"], what.format(**row))} for row in rows]
+
+
+def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
+    found = frames.programmes.filter(pl.col("slug") == slug)
+    if found.is_empty():
+        raise NotFound("slug", f"no programme {slug!r}")
+    programme = found.row(0, named=True)
+    pid, as_of = programme["id"], stamp.as_of
+    notes = _Footnotes(frames.citations)
+    notes.refs("programme", pid, programme["name"])
+    spells = frames.spells.filter((pl.col("programme_id") == pid) & (pl.col("joined") <= as_of))
+    active = agg.active_on(spells, as_of)
+    past = spells.join(active.select("id"), on="id", how="anti")
+    contracts = _signed_by(frames.contracts.filter(pl.col("programme_id") == pid), as_of)
+    points = agg.fleet_points(frames.fleet_events.filter(pl.col("programme_id") == pid))
+    points = points.filter(pl.col("date") <= as_of)
+    fleet = agg.fleet_on(points, as_of)
+    main_asset = programme["asset_type"] or (fleet["asset_type"][0] if fleet.height else None)
+    return render(
+        "programme.html",
+        stamp,
+        title=f"{programme['name']} — membership report",
+        programme=programme,
+        members=notes.annotate(active.to_dicts(), "participation", "{nation_name}: membership"),
+        past=notes.annotate(past.to_dicts(), "participation", "{nation_name}: membership"),
+        timeline=membership_timeline(spells, as_of=as_of),
+        contracts=notes.annotate(contracts.to_dicts(), "contract", "contract {title}"),
+        totals=agg.totals_by(contracts).filter(pl.col("currency").is_not_null()).to_dicts(),
+        fleet=fleet.to_dicts(),
+        fleet_svg=fleet_chart(
+            points.filter(pl.col("asset_type") == main_asset), as_of=as_of, asset_type=main_asset
+        )
+        if main_asset
+        else None,
+        events=notes.annotate(points.to_dicts(), "fleet_event", "{kind} {count} ({asset_type})"),
+        sources=notes.sources,
+    )
+
+
+def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
+    found = frames.nations.filter(pl.col("code") == code)
+    if found.is_empty():
+        raise NotFound("code", f"no nation {code!r}")
+    nation = found.row(0, named=True)
+    spells = agg.active_on(frames.spells.filter(pl.col("nation") == code), stamp.as_of)
+    names = frames.programmes.select(pl.col("id").alias("programme_id"), "name", "slug")
+    programmes = spells.join(names, on="programme_id").sort("name")
+    contracts = _signed_by(
+        frames.contracts.join(programmes.select("programme_id"), on="programme_id"), stamp.as_of
+    ).join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
+    return render(
+        "nation.html",
+        stamp,
+        title=f"{nation['name']} — programme participation",
+        nation=nation,
+        programmes=programmes.to_dicts(),
+        contracts=contracts.sort("programme", "signed", nulls_last=True).to_dicts(),
+    )
+
+
+def membership_report(frames: Frames, stamp: Stamp) -> str:
+    matrix = agg.membership_matrix(frames.spells, frames.programmes, frames.nations, stamp.as_of)
+    return render(
+        "membership.html",
+        stamp,
+        title="Alliance membership matrix",
+        programmes=frames.programmes.select("slug", "name", "acronym").to_dicts(),
+        rows=matrix.to_dicts(),
+        counts=agg.matrix_column_counts(matrix),
+    )
+
+
+def contracts_report(frames: Frames, stamp: Stamp) -> str:
+    contracts = agg.with_year(_signed_by(frames.contracts, stamp.as_of))
+    by = (("contractor", "contractor"), ("awarding agency", "agency"), ("year signed", "year"))
+    sections = [
+        {"label": label, "rows": agg.totals_by(contracts, key).rename({key: "key"}).to_dicts()}
+        for label, key in by
+    ]
+    per_currency = agg.totals_by(contracts).with_columns(key=pl.col("currency"))
+    sections.append({"label": "currency", "rows": per_currency.to_dicts()})
+    return render("contracts.html", stamp, title="Contracts summary", sections=sections)
+
+
+def index_page(stamp: Stamp, links: dict[str, list[dict[str, str]]]) -> str:
+    return render("index.html", stamp, title="Membership reports", **links)

@@ -1,0 +1,94 @@
+"""The only module that reads the database for reports: everything arrives as polars frames."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+
+import polars as pl
+from sqlalchemy import Engine
+
+_QUERIES = {
+    "programmes": """
+        SELECT p.id, p.slug, p.name, p.acronym, p.category, p.status, o.slug AS agency,
+               o.name AS agency_name, p.launched, p.launched_precision, p.description,
+               p.capability_area, p.asset_type
+        FROM programme p LEFT JOIN organisation o ON o.id = p.managing_organisation_id
+        ORDER BY p.name, p.id""",
+    "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
+    "spells": """
+        SELECT s.id, s.programme_id, s.nation_code AS nation, n.name AS nation_name, s.role,
+               s.instrument, s.joined, s.joined_precision, s."left", s.left_precision,
+               s.cost_share_bp
+        FROM participation s JOIN nation n ON n.code = s.nation_code
+        ORDER BY s.programme_id, s.joined, n.name, s.id""",
+    "contracts": """
+        SELECT c.id, c.programme_id, c.reference, c.title, c.kind, c.signed,
+               c.signed_precision, c.value_minor, c.currency, k.name AS contractor,
+               a.name AS agency, c.quantity, c.item
+        FROM contract c
+        LEFT JOIN organisation k ON k.id = c.contractor_id
+        LEFT JOIN organisation a ON a.id = c.awarding_organisation_id
+        ORDER BY c.programme_id, c.signed, c.id""",
+    "fleet_events": """
+        SELECT id, programme_id, event_date, event_date_precision AS precision, kind, count,
+               asset_type
+        FROM fleet_event ORDER BY programme_id, event_date, id""",
+    "citations": """
+        SELECT c.entity, c.entity_id, c.confidence, c.note, s.key AS source, s.title,
+               s.publisher, s.url, s.published, s.published_precision
+        FROM citation c JOIN source s ON s.id = c.source_id
+        ORDER BY c.entity, c.entity_id, s.key""",
+}
+
+_DATES = {
+    "programmes": ["launched"], "nations": ["nato_member_since"], "spells": ["joined", "left"],
+    "contracts": ["signed"], "fleet_events": ["event_date"], "citations": ["published"],
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Everything the reports show, read once."""
+
+    programmes: pl.DataFrame
+    nations: pl.DataFrame
+    spells: pl.DataFrame
+    contracts: pl.DataFrame
+    fleet_events: pl.DataFrame
+    citations: pl.DataFrame
+
+    def fingerprint(self) -> str:
+        """A short hash of the data itself: the same data gives the same fingerprint."""
+        digest = hashlib.sha256()
+        for field in fields(self):
+            frame: pl.DataFrame = getattr(self, field.name)
+            digest.update(field.name.encode())
+            digest.update(frame.write_csv().encode())
+        return digest.hexdigest()[:16]
+
+
+_INTEGERS = {"id", "programme_id", "entity_id", "cost_share_bp", "value_minor", "quantity", "count"}
+
+
+def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
+    """The same column types whatever the database and however empty the result: SQLite hands
+    dates over as text, and a column with no values at all comes back untyped."""
+    casts = []
+    for column, dtype in frame.schema.items():
+        if column in dates and dtype != pl.Date:
+            casts.append(pl.col(column).cast(pl.String).str.to_date("%Y-%m-%d", strict=True))
+        elif column in _INTEGERS and dtype != pl.Int64:
+            casts.append(pl.col(column).cast(pl.Int64))
+        elif dtype == pl.Null:
+            casts.append(pl.col(column).cast(pl.String))
+    return frame.with_columns(casts) if casts else frame
+
+
+def _read(engine: Engine, name: str) -> pl.DataFrame:
+    return _typed(pl.read_database(_QUERIES[name], connection=engine), _DATES[name])
+
+
+def load_frames(engine: Engine) -> Frames:
+    """Read every table the reports use."""
+    return Frames(**{name: _read(engine, name) for name in _QUERIES})
