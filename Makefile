@@ -38,10 +38,11 @@ lint: install ## Check style and types (ruff, mypy)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy registry seed api reports bench tests
 
-bench: install ## Benchmark the API on a synthetic registry against Datasette (prints a table)
+bench: install system ## Benchmark the API (against Datasette) and the reports on a synthetic registry
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run --no-cache
+	$(BIN)/python -m bench.reports
 
 format: install ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .

@@ -28,16 +28,13 @@ def _signed_by(contracts: pl.DataFrame, as_of: date) -> pl.DataFrame:
 class _Footnotes:
     """Sources numbered in order of first citation; each row gets its references."""
 
-    citations: pl.DataFrame
+    cited: dict[tuple[str, int], list[dict[str, Any]]]
     sources: list[dict[str, Any]] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
 
     def refs(self, entity: str, entity_id: int, what: str) -> str:
-        cited = self.citations.filter(
-            (pl.col("entity") == entity) & (pl.col("entity_id") == entity_id)
-        )
         marks = []
-        for row in cited.iter_rows(named=True):
+        for row in self.cited.get((entity, entity_id), []):
             if row["source"] not in self.numbers:
                 self.numbers[row["source"]] = len(self.sources) + 1
                 self.sources.append({**row, "cited": []})
@@ -60,7 +57,7 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         raise NotFound("slug", f"no programme {slug!r}")
     programme = found.row(0, named=True)
     pid, as_of = programme["id"], stamp.as_of
-    notes = _Footnotes(frames.citations)
+    notes = _Footnotes(frames.cited)
     notes.refs("programme", pid, programme["name"])
     spells = frames.spells.filter((pl.col("programme_id") == pid) & (pl.col("joined") <= as_of))
     active = agg.active_on(spells, as_of)

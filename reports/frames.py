@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -57,6 +59,14 @@ class Frames:
     contracts: pl.DataFrame
     fleet_events: pl.DataFrame
     citations: pl.DataFrame
+
+    @cached_property
+    def cited(self) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """Citations by (entity, id), built once: reports look them up row by row."""
+        index: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for row in self.citations.iter_rows(named=True):
+            index.setdefault((row["entity"], row["entity_id"]), []).append(row)
+        return index
 
     def fingerprint(self) -> str:
         """A short hash of the data itself: the same data gives the same fingerprint."""
