@@ -129,9 +129,12 @@ def membership_timeline(
                 label=role.capitalize(),
                 **_ROLES.get(role, _ROLES["participant"]),
             )
-        ax.set_yticks(range(nations.height), labels=list(nations["nation_name"]))
+        # Row labels as plain text, not ticks: a tick is four artists, and with twenty nations
+        # the ticks cost more than the bars (measured: a quarter of the chart's time).
+        ax.set_yticks([])
+        for i, name in enumerate(nations["nation_name"]):
+            ax.text(-0.01, i, name, transform=ax.get_yaxis_transform(), ha="right", va="center")
         ax.set_ylim(nations.height - 0.5, -0.5)  # first to join at the top
-        ax.tick_params(axis="y", length=0)
         ax.grid(axis="x", color="#cccccc", linewidth=0.5)
         ax.set_axisbelow(True)
         _year_axis(fig, nations["joined"][0], as_of)
