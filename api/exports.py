@@ -23,7 +23,7 @@ class Format(StrEnum):
 
 
 MEDIA_TYPES = {
-    Format.CSV: "text/csv; charset=utf-8",
+    Format.CSV: "text/csv",  # Litestar adds "; charset=utf-8"
     Format.PARQUET: "application/vnd.apache.parquet",
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }

@@ -68,3 +68,12 @@ def test_the_documentation_stays_open_when_reads_need_a_token(app_settings, seed
         assert client.get("/schema/openapi.json").status_code == 200
         assert client.get("/schema/swagger").status_code == 200
         assert client.get("/schema/static/swagger-ui-bundle.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [("/api/nations?format=csv", "text/csv; charset=utf-8"),
+     ("/reports/membership", "text/html; charset=utf-8")],
+)  # fmt: skip
+def test_text_answers_name_their_charset_once(client, seeded, path, media_type):
+    assert client.get(path).headers["content-type"] == media_type

@@ -31,7 +31,7 @@ def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
         )
-    return Response(html.encode(), media_type="text/html; charset=utf-8")
+    return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
 
 
 def _frames(state: State) -> Frames:
