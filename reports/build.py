@@ -106,21 +106,44 @@ def write_reports(
     workers = workers or os.cpu_count() or 1
     written: list[Path] = []
     if workers > 1 and len(todo) >= PARALLEL_FROM:
-        url = engine.url.render_as_string(hide_password=False)
-        chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        context = multiprocessing.get_context("spawn")  # polars' threads do not survive fork
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {
-                pool.submit(_worker, url, chunk, as_of, stamp.generated_at, out, pdf): len(chunk)
-                for chunk in chunks
-            }
-            for future in as_completed(futures):
-                written += future.result()
-                tick(futures[future])
+        # One process per core already: each worker's polars keeps to one thread (the workers
+        # take the variable from this process's environment when they start).
+        threads = os.environ.get("POLARS_MAX_THREADS")
+        os.environ["POLARS_MAX_THREADS"] = "1"
+        try:
+            written = _in_workers(todo, engine, stamp, out, pdf, workers, tick)
+        finally:
+            if threads is None:
+                del os.environ["POLARS_MAX_THREADS"]
+            else:
+                os.environ["POLARS_MAX_THREADS"] = threads
     else:
         for job in todo:
             written += _write(frames, stamp, job, out, pdf)
             tick(1)
+    return _index(todo, stamp, out, written)
+
+
+def _in_workers(
+    todo: list[Job], engine: Engine, stamp: Stamp, out: Path, pdf: bool, workers: int,
+    tick: Callable[[int], None],
+) -> list[Path]:  # fmt: skip
+    url = engine.url.render_as_string(hide_password=False)
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    written: list[Path] = []
+    context = multiprocessing.get_context("spawn")  # polars' threads do not survive fork
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_worker, url, chunk, stamp.as_of, stamp.generated_at, out, pdf): len(chunk)
+            for chunk in chunks
+        }
+        for future in as_completed(futures):
+            written += future.result()
+            tick(futures[future])
+    return written
+
+
+def _index(todo: list[Job], stamp: Stamp, out: Path, written: list[Path]) -> list[Path]:
     links: dict[str, list[dict[str, str]]] = {"alliance": [], "programmes": [], "nations": []}
     for job in todo:
         group = job.path.split("/")[0] if "/" in job.path else "alliance"

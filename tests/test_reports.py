@@ -136,3 +136,23 @@ def test_the_api_serves_reports_as_html_and_pdf(client, seeded, path):
 def test_unknown_reports_are_404(client, seeded):
     assert client.get("/reports/programmes/nope").status_code == 404
     assert client.get("/reports/nations/Atlantis").status_code == 404
+
+
+def test_many_reports_drawn_by_worker_processes_match_one_process(
+    engine, seeded, tmp_path, monkeypatch
+):
+    from reports import build
+
+    on = date(2025, 7, 1)
+    alone = build.write_reports(engine, "all", tmp_path / "alone", as_of=on, workers=1)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)  # the seed is small: use workers anyway
+    shared = build.write_reports(engine, "all", tmp_path / "shared", as_of=on, workers=2)
+    assert [p.relative_to(tmp_path / "shared") for p in shared] == [
+        p.relative_to(tmp_path / "alone") for p in alone
+    ]
+    for one, other in zip(alone, shared, strict=True):
+        assert without_generated(one) == without_generated(other), one.name
+
+
+def without_generated(path):
+    return [line for line in path.read_text().splitlines() if "Generated" not in line]
