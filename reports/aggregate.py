@@ -105,7 +105,9 @@ def membership_matrix(
     return (
         named.join(wide.with_columns(missing), on="nation", how="inner")
         .select("nation", "nation_name", *order)
-        .with_columns(programmes=pl.sum_horizontal(pl.col(order).is_not_null()))
+        .with_columns(
+            programmes=pl.sum_horizontal(pl.col(order).is_not_null()) if order else pl.lit(0)
+        )
         .sort("nation_name")
     )
 

@@ -13,6 +13,7 @@ from registry.cli import main
 from registry.database import unit_of_work
 from registry.programmes import create_programme
 from reports import documents
+from reports.build import write_reports
 from reports.frames import load_frames
 
 
@@ -156,3 +157,10 @@ def test_many_reports_drawn_by_worker_processes_match_one_process(
 
 def without_generated(path):
     return [line for line in path.read_text().splitlines() if "Generated" not in line]
+
+
+def test_every_report_renders_on_a_registry_without_programmes(engine, nations, tmp_path):
+    """Guards a fixed bug: the matrix failed with no programme at all (before `registry seed`)."""
+    written = write_reports(engine, "all", tmp_path, as_of=date(2025, 1, 1), workers=1)
+    assert [p.name for p in written] == ["index.html", "contracts.html", "membership.html"]
+    assert "Nations" in Page((tmp_path / "membership.html").read_text()).words
