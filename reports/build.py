@@ -52,12 +52,13 @@ def jobs(frames: Frames, kind: str) -> list[Job]:
     return found
 
 
-def render(frames: Frames, stamp: Stamp, job: Job) -> str:
-    if job.report == "programme":
-        return documents.programme_report(frames, job.key, stamp)
-    if job.report == "nation":
-        return documents.nation_report(frames, job.key, stamp)
-    if job.report == "membership":
+def render(frames: Frames, stamp: Stamp, report: str, key: str = "") -> str:
+    """One report as HTML: `programme` and `nation` name theirs by `key` (slug, alpha-3)."""
+    if report == "programme":
+        return documents.programme_report(frames, key, stamp)
+    if report == "nation":
+        return documents.nation_report(frames, key, stamp)
+    if report == "membership":
         return documents.membership_report(frames, stamp)
     return documents.contracts_report(frames, stamp)
 
@@ -65,7 +66,7 @@ def render(frames: Frames, stamp: Stamp, job: Job) -> str:
 def _write(frames: Frames, stamp: Stamp, job: Job, out: Path, pdf: bool) -> list[Path]:
     target = out / job.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    html = render(frames, stamp, job)
+    html = render(frames, stamp, job.report, job.key)
     target.write_text(html, encoding="utf-8")
     if not pdf:
         return [target]

@@ -19,6 +19,7 @@ from api.exports import Format, export, wanted
 from api.routes.params import FormatParam, Limit, Offset, Sort
 from registry.contracts import add_contract
 from registry.errors import RegistryError
+from registry.programmes import get_programme
 from registry.search import contracts_page
 
 
@@ -92,8 +93,6 @@ def programme_contracts(
     format: FormatParam = None,
 ) -> wire.Page[wire.ContractOut]:
     """The same filters as /api/contracts, within one programme (404 when there is none)."""
-    from registry.programmes import get_programme
-
     get_programme(session, slug)
     return _list(  # type: ignore[no-any-return]
         request, session, f"{slug}-contracts", limit, offset, format, programme=slug,

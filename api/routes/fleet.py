@@ -15,7 +15,7 @@ from api.deps import BEARER, EDITOR, actor, etag
 from api.docs import READ_ERRORS, WRITE_ERRORS
 from api.exports import Format, export, wanted
 from api.routes.params import FormatParam, Limit, Offset
-from registry.fleet import FleetPoint, fleet_timeline, record_fleet_event
+from registry.fleet import fleet_timeline, record_fleet_event
 
 
 @get(
@@ -62,5 +62,3 @@ def record(
 router = Router(
     "/api/programmes/{slug:str}/fleet", route_handlers=[timeline, record], tags=["fleet"]
 )
-
-__all__ = ["FleetPoint", "router"]

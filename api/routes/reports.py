@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get
-from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
 
 from api.docs import READ_ERRORS
@@ -14,7 +13,8 @@ from api.routes.params import AsOf
 from registry.errors import NotFound
 from registry.nations import nation_code
 from reports import documents
-from reports.frames import Frames, load_frames
+from reports.build import render
+from reports.frames import load_frames
 
 ReportFormat = Annotated[
     str | None,
@@ -34,8 +34,13 @@ def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
     return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
 
 
-def _frames(state: State) -> Frames:
-    return load_frames(state.engine)
+def _report(
+    request: Request[Any, Any, Any], report: str, key: str, as_of: date | None, format: str | None
+) -> Response[bytes]:
+    """The report read fresh from the database, as HTML or PDF."""
+    frames = load_frames(request.app.state.engine)
+    html = render(frames, documents.stamp(frames, as_of or date.today()), report, key)
+    return _answer(html, format, key or report)
 
 
 @get("/programmes/{slug:str}", sync_to_thread=False, responses=READ_ERRORS,
@@ -47,9 +52,7 @@ def programme(
     format: ReportFormat = None,
 ) -> Response[bytes]:
     """Identity, members, timeline, contracts with totals, fleet, sources with confidence."""
-    frames = _frames(request.app.state)
-    html = documents.programme_report(frames, slug, documents.stamp(frames, as_of or date.today()))
-    return _answer(html, format, slug)
+    return _report(request, "programme", slug, as_of, format)
 
 
 @get("/nations/{code:str}", sync_to_thread=False, responses=READ_ERRORS,
@@ -64,9 +67,7 @@ def nation(
     alpha3 = nation_code(code)
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
-    frames = _frames(request.app.state)
-    html = documents.nation_report(frames, alpha3, documents.stamp(frames, as_of or date.today()))
-    return _answer(html, format, alpha3)
+    return _report(request, "nation", alpha3, as_of, format)
 
 
 @get("/membership", sync_to_thread=False, responses=READ_ERRORS,
@@ -75,9 +76,7 @@ def membership(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """Nations by programmes on `as_of`, with counts per row and column."""
-    frames = _frames(request.app.state)
-    html = documents.membership_report(frames, documents.stamp(frames, as_of or date.today()))
-    return _answer(html, format, "membership")
+    return _report(request, "membership", "", as_of, format)
 
 
 @get("/contracts", sync_to_thread=False, responses=READ_ERRORS, summary="Contracts summary")
@@ -85,9 +84,7 @@ def contracts(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """By contractor, awarding agency, year and currency."""
-    frames = _frames(request.app.state)
-    html = documents.contracts_report(frames, documents.stamp(frames, as_of or date.today()))
-    return _answer(html, format, "contracts")
+    return _report(request, "contracts", "", as_of, format)
 
 
 router = Router(
