@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy import text
 from sqlmodel import Session
 
-from api import problems, wire
+from api import problems, ui, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session, request_id_middleware
 from api.docs import READ_ERRORS
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             catalogue.router,
             imports.router,
             reports.router,
+            ui.router,
+            ui.static,
             create_static_files_router(
                 "/schema/static", directories=[SWAGGER_STATIC], include_in_schema=False
             ),

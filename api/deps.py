@@ -50,6 +50,8 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     needed: UserRole | None = handler.opt.get("role")
     if handler.opt.get("public") or connection.url.path.startswith("/schema"):
         return  # health probes and the API's own documentation
+    if handler.opt.get("web"):
+        return  # the staff pages sign people in with a session cookie (api/ui/auth.py)
     if needed is None and not settings.public_read:
         needed = UserRole.VIEWER
     if needed is None:

@@ -99,12 +99,22 @@ def seed(ctx: click.Context) -> None:
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
-    """Serve the HTTP API (OpenAPI docs at /schema/swagger)."""
+    """Serve the API and the staff pages; creates an admin first when no user exists."""
     import uvicorn
+
+    from registry.users import first_admin
 
     settings: Settings = ctx.obj
     host, port = host or settings.host, port or settings.port
-    click.echo(f"serving http://{host}:{port} (docs: http://{host}:{port}/schema/swagger)")
+    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        password = first_admin(session, actor="cli")
+    if password is not None:
+        click.echo(
+            "no user existed: created user admin (role admin) with the password below; it is "
+            f"shown only now, keep it safe:\n\n    {password}\n"
+        )
+    base = f"http://{host}:{port}"
+    click.echo(f"serving {base} (staff pages: {base}/ui, API docs: {base}/schema/swagger)")
     uvicorn.run(
         "api.app:serve_app", factory=True, host=host, port=port, workers=workers,
         log_level="warning", access_log=False,

@@ -250,6 +250,8 @@ def leave_programme(
     expected_version: int | None = None,
 ) -> Participation:
     """Record that a nation left a programme: its current spell gets a `left` date."""
+    if left is None or (isinstance(left, str) and not left.strip()):
+        raise InvalidValue("left", "give the date the nation left (YYYY, YYYY-MM or YYYY-MM-DD)")
     return update_participation(
         session, programme=programme, nation=nation, changes={"left": left},
         actor=actor, expected_version=expected_version,

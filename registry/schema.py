@@ -11,10 +11,11 @@ from registry.participation import Participation
 from registry.programmes import Programme
 from registry.sources import Citation, Source
 from registry.users import ApiToken, User
+from registry.web_sessions import WebSession
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "Change", "Citation", "Contract", "DataVersion", "FleetEvent", "Nation",
-    "Organisation", "Participation", "Programme", "Source", "User", "metadata",
+    "Organisation", "Participation", "Programme", "Source", "User", "WebSession", "metadata",
 ]  # fmt: skip

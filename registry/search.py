@@ -148,13 +148,17 @@ def changes_page(
     *,
     entity: str | None = None,
     key: str | None = None,
+    within: str | None = None,
     actor: str | None = None,
     since: datetime | None = None,
     hide: tuple[str, ...] = (),
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Change,), newest first; changes to the `hide` entities are left out."""
+    """Rows of (Change,), newest first; changes to the `hide` entities are left out.
+
+    `within` keeps the changes to one record and to those under it: `mmf` and `mmf/DNK`.
+    """
     query = select(Change)
     filters: list[ColumnElement[bool]] = []
     if entity:
@@ -163,6 +167,10 @@ def changes_page(
         filters.append(col(Change.entity).not_in(hide))
     if key:
         filters.append(col(Change.key) == key)
+    if within:
+        filters.append(
+            or_(col(Change.key) == within, col(Change.key).startswith(f"{within}/", autoescape=True))
+        )
     if actor:
         filters.append(col(Change.actor) == actor)
     if since:

@@ -157,3 +157,14 @@ def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken:
         before=before, after=snapshot(row, exclude={"token_hash"}),
     )  # fmt: skip
     return row
+
+
+def first_admin(session: Session, *, username: str = "admin", actor: str) -> str | None:
+    """When no user exists yet, create an admin with a random password and return the password
+    (it is stored only as a hash, so this is the one time it can be shown); otherwise None."""
+    begin_write(session)
+    if session.exec(select(User.id).limit(1)).first() is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    add_user(session, username=username, role=UserRole.ADMIN, password=password, actor=actor)
+    return password

@@ -1,0 +1,51 @@
+"""Staff web pages at /ui: server-rendered forms over the registry's own rule functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router
+from litestar.exceptions import HTTPException
+from litestar.static_files import create_static_files_router
+
+import reports
+from api.ui import auth, forms, pages
+from api.ui.render import page
+from registry.errors import RegistryError
+
+STATIC = [Path(__file__).parent.parent / "static", Path(reports.__file__).parent / "static"]
+WEB = {"web": True}
+"""Marks the staff pages, which the API's bearer-token guard leaves to `auth.ui_guard`."""
+
+
+def _problem(request: Request[Any, Any, Any], error: RegistryError) -> Response[str]:
+    return page(request, "error.html", status=error.status, title=error.title, errors=error.errors)
+
+
+def _http_problem(request: Request[Any, Any, Any], error: HTTPException) -> Response[str]:
+    errors = [RegistryError("request", str(error.detail)).errors[0]]
+    return page(request, "error.html", status=error.status_code, title="Bad request", errors=errors)
+
+
+router = Router(
+    "/ui",
+    route_handlers=[
+        auth.signin_form, auth.signin, auth.signout,
+        pages.home, pages.programmes, pages.programme, pages.nation, pages.changes,
+        forms.member_new, forms.member_add, forms.member_edit, forms.member_change,
+        forms.member_leave_form, forms.member_leave, forms.contract_new, forms.contract_add,
+        forms.fleet_new, forms.fleet_add,
+    ],
+    guards=[auth.ui_guard],
+    exception_handlers={
+        auth.SignInNeeded: auth.to_signin,
+        RegistryError: _problem,
+        HTTPException: _http_problem,
+    },
+    opt=WEB,
+    include_in_schema=False,
+)
+static = create_static_files_router(
+    "/ui/static", directories=STATIC, opt=WEB, include_in_schema=False, send_as_attachment=False
+)

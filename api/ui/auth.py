@@ -1,0 +1,159 @@
+"""Signing in and out of the staff pages: a session cookie, a form token on every post."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.handlers import BaseRouteHandler
+from litestar.params import Body
+from litestar.response import Redirect
+from sqlmodel import Session
+
+from api.ui.render import page
+from registry.errors import Forbidden, Unauthorized
+from registry.users import authenticate, require_role
+from registry.web_sessions import SESSION_HOURS, close_session, find_session, open_session
+
+SESSION_COOKIE = "registry_session"
+SIGNIN_COOKIE = "registry_signin"
+"""Holds the sign-in form's token until the session exists (double-submit, against login CSRF)."""
+FORM_TOKEN = "csrf_token"
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class SignInNeeded(Exception):
+    """No live session: the browser goes to the sign-in page and comes back to `target`."""
+
+    def __init__(self, target: str):
+        super().__init__(target)
+        self.target = target
+
+
+def _target(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    query = connection.scope.get("query_string", b"").decode("latin-1")
+    return connection.url.path + (f"?{query}" if query else "")
+
+
+def safe_next(value: Any) -> str:
+    """Where to go after signing in: a staff page of ours, never another site."""
+    text = str(value or "")
+    if text.startswith("/ui") and not text.startswith("//") and "\\" not in text:
+        return text
+    return "/ui/programmes"
+
+
+def ui_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Every staff page needs a signed-in user; edit pages (opt `role`) need an editor."""
+    if handler.opt.get("signin"):
+        return
+    token = connection.cookies.get(SESSION_COOKIE)
+    found = None
+    if token:
+        with Session(connection.app.state.engine) as session:
+            found = find_session(session, token)
+    if found is None:
+        raise SignInNeeded(_target(connection) if connection.scope["method"] == "GET" else "")
+    web_session, user = found
+    connection.state.user = user
+    connection.state.web_session = web_session
+    if needed := handler.opt.get("role"):
+        require_role(user, needed)
+
+
+def posted(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, str | None]:
+    """A posted form's fields, after checking its token; blank fields become None."""
+    sent = str(data.get(FORM_TOKEN) or "")
+    if not secrets.compare_digest(sent, request.state.web_session.csrf_token):
+        raise Forbidden(
+            FORM_TOKEN, "this form was not sent from a page of this session; reload and try again"
+        )
+    return {
+        name: (str(value).strip() or None) if not isinstance(value, list) else str(value[-1])
+        for name, value in data.items()
+        if name != FORM_TOKEN
+    }
+
+
+def _secure(request: Request[Any, Any, Any]) -> bool:
+    """Cookies travel only over HTTPS when the page came over HTTPS (here or at a proxy)."""
+    forwarded = request.headers.get("x-forwarded-proto", "")
+    return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+
+
+def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=key, value=value, max_age=max_age, path="/ui", httponly=True, samesite="lax",
+        secure=_secure(request),
+    )  # fmt: skip
+
+
+@get("/signin", sync_to_thread=False, opt={"signin": True}, name="ui-signin")
+def signin_form(request: Request[Any, Any, Any], next: str | None = None) -> Response[str]:
+    """The sign-in form."""
+    return _signin_page(request, next, {}, {}, 200)
+
+
+def _signin_page(
+    request: Request[Any, Any, Any],
+    next: str | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int,
+) -> Response[str]:
+    token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(32)
+    response = page(
+        request, "signin.html", status=status, next=safe_next(next), values=values,
+        errors=errors, signin_token=token,
+    )  # fmt: skip
+    response.cookies.append(_cookie(request, SIGNIN_COOKIE, token, 3600))
+    return response
+
+
+@post("/signin", sync_to_thread=False, opt={"signin": True}, status_code=303)
+def signin(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
+) -> Response[Any]:
+    """Check the password; on success open a session and go where the user was heading."""
+    next_ = safe_next(data.get("next"))
+    username = str(data.get("username") or "").strip()
+    cookie_token = request.cookies.get(SIGNIN_COOKIE, "")
+    if not cookie_token or not secrets.compare_digest(
+        str(data.get(FORM_TOKEN) or ""), cookie_token
+    ):
+        errors = {"form": "the sign-in form expired; please try again"}
+        return _signin_page(request, next_, {"username": username}, errors, 403)
+    try:
+        user = authenticate(session, username, str(data.get("password") or ""))
+    except Unauthorized:
+        errors = {"password": "unknown user or wrong password"}
+        return _signin_page(request, next_, {"username": username}, errors, 401)
+    token = open_session(session, user)
+    response: Response[Any] = Redirect(next_, status_code=303)
+    response.cookies.append(_cookie(request, SESSION_COOKIE, token, SESSION_HOURS * 3600))
+    response.cookies.append(_cookie(request, SIGNIN_COOKIE, "", 0))
+    return response
+
+
+@post("/signout", sync_to_thread=False, status_code=303)
+def signout(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
+) -> Response[Any]:
+    """End the session; the cookie stops working at once."""
+    posted(request, data)
+    close_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response: Response[Any] = Redirect("/ui/signin", status_code=303)
+    response.cookies.append(_cookie(request, SESSION_COOKIE, "", 0))
+    return response
+
+
+def to_signin(request: Request[Any, Any, Any], error: SignInNeeded) -> Response[Any]:
+    """Exception handler: send the browser to sign in, and back afterwards."""
+    where = f"/ui/signin?next={quote(error.target, safe='/')}" if error.target else "/ui/signin"
+    return Redirect(where, status_code=303)

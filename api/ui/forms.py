@@ -1,0 +1,289 @@
+"""The staff pages that write: each form calls the registry function the API calls.
+
+A refused write shows the form again with the user's input and each message beside its field;
+nothing of it is kept. A write that succeeds goes back to the programme page, which confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.ui.auth import Form, posted
+from api.ui.render import errors_by_field, page, share_text
+from registry.audit import Change, request_id
+from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
+from registry.contracts import Contract, add_contract
+from registry.errors import InvalidValue, RegistryError
+from registry.fleet import record_fleet_event
+from registry.nations import list_nations
+from registry.organisations import list_organisations
+from registry.participation import (
+    current_participation,
+    join_programme,
+    leave_programme,
+    update_participation,
+)
+from registry.programmes import get_programme
+from registry.search import contracts_page
+
+EDITOR = {"role": UserRole.EDITOR}
+Values = dict[str, str | None]
+Show = Callable[[Values, dict[str, str], int], Response[str]]
+
+
+def _user(request: Request[Any, Any, Any]) -> str:
+    return str(request.state.user.username)
+
+
+def _version(form: Values) -> int:
+    text = form.get("version") or ""
+    if not text.isdigit():
+        raise InvalidValue("version", "the form lost the record's version; reload the page")
+    return int(text)
+
+
+def _submit(
+    request: Request[Any, Any, Any],
+    session: Session,
+    slug: str,
+    data: dict[str, Any],
+    write: Callable[[Values], object],
+    show: Show,
+) -> Response[Any]:
+    """Run one registry write with the posted values; show the form again if it is refused."""
+    form = posted(request, data)
+    try:
+        write(form)
+    except RegistryError as error:
+        session.rollback()  # whatever the refused call did is dropped before anything commits
+        return show(form, errors_by_field(error), error.status)
+    made = session.exec(
+        select(func.max(Change.id)).where(col(Change.request_id) == request_id.get())
+    ).one()
+    return Redirect(f"/ui/programmes/{quote(slug)}?saved={made or 0}", status_code=303)
+
+
+# ---- Members -------------------------------------------------------------------------------
+
+
+def _member_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
+    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+        return page(
+            request, "member_new.html", status=status, programme=get_programme(session, slug),
+            nations=[(n.code, f"{n.name} ({n.code})") for n in list_nations(session)],
+            roles=list(Role), instruments=list(Instrument),
+            values=values, errors=errors,
+        )  # fmt: skip
+
+    return show
+
+
+@get("/programmes/{slug:str}/members/new", sync_to_thread=False, opt=EDITOR)
+def member_new(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], slug: FromPath[str]
+) -> Response[str]:
+    """Add a member: nation, role, instrument, date joined, cost share."""
+    return _member_form(request, session, slug)({"role": Role.PARTICIPANT.value}, {}, 200)
+
+
+@post("/programmes/{slug:str}/members/new", sync_to_thread=False, opt=EDITOR)
+def member_add(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: Form,
+) -> Response[Any]:
+    def write(form: Values) -> object:
+        return join_programme(
+            session, programme=slug, nation=form.get("nation") or "",
+            role=form.get("role") or "", instrument=form.get("instrument"),
+            joined=form.get("joined") or "", cost_share=form.get("cost_share"),
+            note=form.get("note"), actor=_user(request),
+        )  # fmt: skip
+
+    return _submit(request, session, slug, data, write, _member_form(request, session, slug))
+
+
+def _spell_form(
+    request: Request[Any, Any, Any], session: Session, slug: str, nation: str, template: str
+) -> Show:
+    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+        spell, nation_ = current_participation(session, slug, nation)
+        return page(
+            request, template, status=status, programme=get_programme(session, slug),
+            spell=spell, nation=nation_, roles=list(Role), instruments=list(Instrument),
+            values=values, errors=errors,
+        )  # fmt: skip
+
+    return show
+
+
+@get("/programmes/{slug:str}/members/{nation:str}/edit", sync_to_thread=False, opt=EDITOR)
+def member_edit(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    nation: FromPath[str],
+) -> Response[str]:
+    """Change a member's role, instrument, cost share or note."""
+    spell, _ = current_participation(session, slug, nation)
+    values: Values = {
+        "role": spell.role, "instrument": spell.instrument,
+        "cost_share": share_text(spell.cost_share_bp), "note": spell.note,
+        "version": str(spell.version),
+    }  # fmt: skip
+    return _spell_form(request, session, slug, nation, "member_edit.html")(values, {}, 200)
+
+
+@post("/programmes/{slug:str}/members/{nation:str}/edit", sync_to_thread=False, opt=EDITOR)
+def member_change(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    nation: FromPath[str],
+    data: Form,
+) -> Response[Any]:
+    def write(form: Values) -> object:
+        changes = {name: form.get(name) for name in ("role", "instrument", "cost_share", "note")}
+        return update_participation(
+            session, programme=slug, nation=nation, changes=changes, actor=_user(request),
+            expected_version=_version(form),
+        )  # fmt: skip
+
+    show = _spell_form(request, session, slug, nation, "member_edit.html")
+    return _submit(request, session, slug, data, write, show)
+
+
+@get("/programmes/{slug:str}/members/{nation:str}/leave", sync_to_thread=False, opt=EDITOR)
+def member_leave_form(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    nation: FromPath[str],
+) -> Response[str]:
+    """Record the date a member left; its history stays."""
+    spell, _ = current_participation(session, slug, nation)
+    show = _spell_form(request, session, slug, nation, "member_leave.html")
+    return show({"left": None, "version": str(spell.version)}, {}, 200)
+
+
+@post("/programmes/{slug:str}/members/{nation:str}/leave", sync_to_thread=False, opt=EDITOR)
+def member_leave(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    nation: FromPath[str],
+    data: Form,
+) -> Response[Any]:
+    def write(form: Values) -> object:
+        return leave_programme(
+            session, programme=slug, nation=nation, left=form.get("left") or "",
+            actor=_user(request), expected_version=_version(form),
+        )  # fmt: skip
+
+    show = _spell_form(request, session, slug, nation, "member_leave.html")
+    return _submit(request, session, slug, data, write, show)
+
+
+# ---- Contracts and fleet -------------------------------------------------------------------
+
+
+def _contract_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
+    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+        return page(
+            request, "contract_new.html", status=status, programme=get_programme(session, slug),
+            organisations=[(o.slug, o.name) for o in list_organisations(session)],
+            kinds=list(ContractKind),
+            values=values, errors=errors,
+        )  # fmt: skip
+
+    return show
+
+
+@get("/programmes/{slug:str}/contracts/new", sync_to_thread=False, opt=EDITOR)
+def contract_new(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], slug: FromPath[str]
+) -> Response[str]:
+    """Add a contract: title, kind, reference, date signed, value, contractor."""
+    defaults: Values = {"kind": ContractKind.ACQUISITION.value, "currency": "EUR"}
+    return _contract_form(request, session, slug)(defaults, {}, 200)
+
+
+CONTRACT_FIELDS = (
+    "title", "kind", "reference", "signed", "amount", "currency", "contractor",
+    "awarding_organisation", "quantity", "item", "note",
+)  # fmt: skip
+
+
+@post("/programmes/{slug:str}/contracts/new", sync_to_thread=False, opt=EDITOR)
+def contract_add(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: Form,
+) -> Response[Any]:
+    def write(form: Values) -> object:
+        fields = {name: form.get(name) for name in CONTRACT_FIELDS}
+        fields["title"] = fields["title"] or ""
+        fields["kind"] = fields["kind"] or ""
+        return add_contract(session, programme=slug, actor=_user(request), **fields)  # type: ignore[arg-type]
+
+    return _submit(request, session, slug, data, write, _contract_form(request, session, slug))
+
+
+def _contract_label(contract: Contract) -> str:
+    signed = f", {contract.signed_on.label()}" if contract.signed_on else ""
+    return f"{contract.reference or contract.title}{signed}"
+
+
+def _fleet_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
+    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+        contracts = contracts_page(session, programme=slug, sort="-signed", limit=500)
+        return page(
+            request, "fleet_new.html", status=status, programme=get_programme(session, slug),
+            contracts=[(str(c.id), _contract_label(c)) for c, *_ in contracts.items],
+            kinds=list(FleetEventKind),
+            values=values, errors=errors,
+        )  # fmt: skip
+
+    return show
+
+
+@get("/programmes/{slug:str}/fleet/new", sync_to_thread=False, opt=EDITOR)
+def fleet_new(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], slug: FromPath[str]
+) -> Response[str]:
+    """Record units ordered, delivered or retired."""
+    programme = get_programme(session, slug)
+    defaults: Values = {"kind": FleetEventKind.DELIVERED.value, "asset_type": programme.asset_type}
+    return _fleet_form(request, session, slug)(defaults, {}, 200)
+
+
+@post("/programmes/{slug:str}/fleet/new", sync_to_thread=False, opt=EDITOR)
+def fleet_add(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    data: Form,
+) -> Response[Any]:
+    def write(form: Values) -> object:
+        contract = form.get("contract")
+        if contract is not None and not contract.isdigit():
+            raise InvalidValue("contract", "choose one of the programme's contracts")
+        return record_fleet_event(
+            session, programme=slug, kind=form.get("kind") or "", date=form.get("date") or "",
+            count=form.get("count") or "", asset_type=form.get("asset_type"),
+            contract=int(contract) if contract else None, note=form.get("note"),
+            actor=_user(request),
+        )  # fmt: skip
+
+    return _submit(request, session, slug, data, write, _fleet_form(request, session, slug))

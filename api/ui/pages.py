@@ -1,0 +1,133 @@
+"""The staff pages that only read: programmes, one programme, one nation, the change log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect
+from sqlmodel import Session, col, select
+
+from api.ui.render import page
+from registry.audit import Change
+from registry.choices import Category, ProgrammeStatus, UserRole
+from registry.fleet import fleet_timeline
+from registry.nations import Nation, nation_code
+from registry.participation import nation_programmes_on, participation_history
+from registry.search import changes_page, contracts_page, programmes_page
+from registry.views import programme_view
+
+PER_PAGE = 50
+ACCOUNT_ENTITIES = ("user", "api_token")
+"""Changes to accounts, which only admins see in the change log."""
+PageNumber = Annotated[int, QueryParameter(query="page", ge=1, le=100_000)]
+
+
+def _offset(number: int) -> int:
+    return (number - 1) * PER_PAGE
+
+
+@get("/", sync_to_thread=False)
+def home() -> Redirect:
+    """The programmes are where staff start."""
+    return Redirect("/ui/programmes", status_code=303)
+
+
+@get("/programmes", sync_to_thread=False)
+def programmes(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    q: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    number: PageNumber = 1,
+) -> Response[str]:
+    """Find a programme by name, acronym or slug; filter by category and status."""
+    found = programmes_page(
+        session, q=q or None, category=category or None, status=status or None,
+        limit=PER_PAGE, offset=_offset(number),
+    )  # fmt: skip
+    return page(
+        request, "programmes.html", found=found, number=number, per_page=PER_PAGE,
+        filters={"q": q or "", "category": category or "", "status": status or ""},
+        categories=list(Category), statuses=list(ProgrammeStatus),
+    )  # fmt: skip
+
+
+def _saved(session: Session, saved: int | None, slug: str) -> Change | None:
+    """The change a form just made, to confirm it (only one of this programme's)."""
+    if not saved:
+        return None
+    change = session.get(Change, saved)
+    if change is None or not (change.key == slug or change.key.startswith(f"{slug}/")):
+        return None
+    return change
+
+
+@get("/programmes/{slug:str}", sync_to_thread=False)
+def programme(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    saved: int | None = None,
+) -> Response[str]:
+    """Members now and before, contracts, fleet, the programme's history and its report."""
+    today = date.today()
+    view = programme_view(session, slug, today)
+    others = [  # spells that ended, or have not begun
+        (spell, nation)
+        for spell, nation in participation_history(session, slug)
+        if not (spell.joined <= today and (spell.left is None or spell.left > today))
+    ]
+    return page(
+        request, "programme.html", view=view, others=others, today=today,
+        contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
+        fleet=fleet_timeline(session, slug),
+        history=changes_page(session, within=slug, limit=PER_PAGE),
+        saved=_saved(session, saved, slug), nothing_saved=saved == 0,
+    )  # fmt: skip
+
+
+@get("/nations/{code:str}", sync_to_thread=False)
+def nation(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], code: FromPath[str]
+) -> Response[str]:
+    """The programmes a nation takes part in today, and its history in the change log."""
+    today = date.today()
+    memberships = nation_programmes_on(session, code, today)
+    nation_ = session.get(Nation, nation_code(code) or code)
+    assert nation_ is not None  # nation_programmes_on refused an unknown code
+    changes = session.exec(
+        select(Change)
+        .where(Change.entity == "participation", col(Change.key).endswith(f"/{nation_.code}"))
+        .order_by(col(Change.id).desc())
+        .limit(PER_PAGE)
+    ).all()
+    return page(
+        request, "nation.html", nation=nation_, memberships=memberships, changes=changes,
+        today=today,
+    )  # fmt: skip
+
+
+@get("/changes", sync_to_thread=False)
+def changes(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    entity: str | None = None,
+    actor: str | None = None,
+    within: str | None = None,
+    number: PageNumber = 1,
+) -> Response[str]:
+    """Every change, newest first: who, when, what, before and after."""
+    admin = request.state.user.role == UserRole.ADMIN
+    found = changes_page(
+        session, entity=entity or None, actor=actor or None, within=within or None,
+        hide=() if admin else ACCOUNT_ENTITIES, limit=PER_PAGE, offset=_offset(number),
+    )  # fmt: skip
+    return page(
+        request, "changes.html", found=found, number=number, per_page=PER_PAGE,
+        filters={"entity": entity or "", "actor": actor or "", "within": within or ""},
+    )  # fmt: skip

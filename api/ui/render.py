@@ -1,0 +1,65 @@
+"""Jinja2 for the staff pages: the report filters, autoescaping, strict about missing values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from registry.choices import UserRole
+from registry.errors import RegistryError
+from registry.users import User
+from reports.render import money, percent, when
+
+
+def share_text(bp: int | None) -> str:
+    """Basis points as the percentage a form field shows: 1250 → "12.5"."""
+    return "" if bp is None else f"{Decimal(bp) / 100:f}"
+
+
+def options(choices: Iterable[StrEnum]) -> list[tuple[str, str]]:
+    """A choice set as (value, label) pairs for a select."""
+    return [(choice.value, choice.value.replace("_", " ")) for choice in choices]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("api", "templates/ui"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, money=money, percent=percent, share=share_text, options=options)
+    return env
+
+
+ENVIRONMENT = _environment()
+
+
+def errors_by_field(error: RegistryError) -> dict[str, str]:
+    """The messages of a refused write, one line per field."""
+    found: dict[str, list[str]] = {}
+    for item in error.errors:
+        found.setdefault(item.field, []).append(item.message)
+    return {field: "; ".join(messages) for field, messages in found.items()}
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any
+) -> Response[str]:
+    """A staff page; the layout learns who is signed in and the form token from the request."""
+    user: User | None = getattr(request.state, "user", None)
+    web_session = getattr(request.state, "web_session", None)
+    html = ENVIRONMENT.get_template(template).render(
+        user=user,
+        can_edit=user is not None and user.role in (UserRole.EDITOR, UserRole.ADMIN),
+        csrf_token=web_session.csrf_token if web_session is not None else "",
+        **context,
+    )
+    return Response(html, media_type=MediaType.HTML, status_code=status)
