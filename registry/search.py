@@ -168,9 +168,8 @@ def changes_page(
     if key:
         filters.append(col(Change.key) == key)
     if within:
-        filters.append(
-            or_(col(Change.key) == within, col(Change.key).startswith(f"{within}/", autoescape=True))
-        )
+        under = col(Change.key).startswith(f"{within}/", autoescape=True)
+        filters.append(or_(col(Change.key) == within, under))
     if actor:
         filters.append(col(Change.actor) == actor)
     if since:

@@ -225,3 +225,11 @@ def client(app_settings: Settings) -> Iterator[TestClient[Any]]:
     """The API on the test database, called in-process."""
     with TestClient(create_app(app_settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def staff(engine: Engine) -> None:
+    """Users named viewer, editor and admin who sign in to the staff pages with passwords."""
+    from tests.staff import add_staff
+
+    add_staff(engine)

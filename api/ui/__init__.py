@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,10 @@ from api.ui import auth, forms, pages
 from api.ui.render import page
 from registry.errors import RegistryError
 
-STATIC = [Path(__file__).parent.parent / "static", Path(reports.__file__).parent / "static"]
+STATIC: list[str | PathLike[str] | Path] = [
+    Path(__file__).parent.parent / "static",
+    Path(reports.__file__).parent / "static",
+]
 WEB = {"web": True}
 """Marks the staff pages, which the API's bearer-token guard leaves to `auth.ui_guard`."""
 
@@ -31,11 +35,24 @@ def _http_problem(request: Request[Any, Any, Any], error: HTTPException) -> Resp
 router = Router(
     "/ui",
     route_handlers=[
-        auth.signin_form, auth.signin, auth.signout,
-        pages.home, pages.programmes, pages.programme, pages.nation, pages.changes,
-        forms.member_new, forms.member_add, forms.member_edit, forms.member_change,
-        forms.member_leave_form, forms.member_leave, forms.contract_new, forms.contract_add,
-        forms.fleet_new, forms.fleet_add,
+        auth.signin_form,
+        auth.signin,
+        auth.signout,
+        pages.home,
+        pages.programmes,
+        pages.programme,
+        pages.nation,
+        pages.changes,
+        forms.member_new,
+        forms.member_add,
+        forms.member_edit,
+        forms.member_change,
+        forms.member_leave_form,
+        forms.member_leave,
+        forms.contract_new,
+        forms.contract_add,
+        forms.fleet_new,
+        forms.fleet_add,
     ],
     guards=[auth.ui_guard],
     exception_handlers={

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
-from litestar.params import Body
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from sqlmodel import Session
 
@@ -25,7 +24,7 @@ SESSION_COOKIE = "registry_session"
 SIGNIN_COOKIE = "registry_signin"
 """Holds the sign-in form's token until the session exists (double-submit, against login CSRF)."""
 FORM_TOKEN = "csrf_token"
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = URLEncodedBody[dict[str, Any]]
 
 
 class SignInNeeded(Exception):
@@ -59,7 +58,8 @@ def ui_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteH
         with Session(connection.app.state.engine) as session:
             found = find_session(session, token)
     if found is None:
-        raise SignInNeeded(_target(connection) if connection.scope["method"] == "GET" else "")
+        # After signing in, a GET can be repeated; a POST's form is gone, so go to the start.
+        raise SignInNeeded(_target(connection) if connection.scope.get("method") == "GET" else "")
     web_session, user = found
     connection.state.user = user
     connection.state.web_session = web_session
@@ -95,7 +95,9 @@ def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int)
 
 
 @get("/signin", sync_to_thread=False, opt={"signin": True}, name="ui-signin")
-def signin_form(request: Request[Any, Any, Any], next: str | None = None) -> Response[str]:
+def signin_form(
+    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+) -> Response[str]:
     """The sign-in form."""
     return _signin_page(request, next, {}, {}, 200)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ from registry.views import programme_view
 PER_PAGE = 50
 ACCOUNT_ENTITIES = ("user", "api_token")
 """Changes to accounts, which only admins see in the change log."""
-PageNumber = Annotated[int, QueryParameter(query="page", ge=1, le=100_000)]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
 
 
 def _offset(number: int) -> int:
@@ -40,9 +40,9 @@ def home() -> Redirect:
 def programmes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    q: str | None = None,
-    category: str | None = None,
-    status: str | None = None,
+    q: FromQuery[str | None] = None,
+    category: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
     number: PageNumber = 1,
 ) -> Response[str]:
     """Find a programme by name, acronym or slug; filter by category and status."""
@@ -72,7 +72,7 @@ def programme(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
-    saved: int | None = None,
+    saved: FromQuery[int | None] = None,
 ) -> Response[str]:
     """Members now and before, contracts, fleet, the programme's history and its report."""
     today = date.today()
@@ -116,9 +116,9 @@ def nation(
 def changes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    entity: str | None = None,
-    actor: str | None = None,
-    within: str | None = None,
+    entity: FromQuery[str | None] = None,
+    actor: FromQuery[str | None] = None,
+    within: FromQuery[str | None] = None,
     number: PageNumber = 1,
 ) -> Response[str]:
     """Every change, newest first: who, when, what, before and after."""

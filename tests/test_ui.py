@@ -1,0 +1,268 @@
+"""The staff pages: signing in and out, who sees what, and the pages that only read."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import Session, func, select
+
+from registry.database import unit_of_work
+from registry.programmes import create_programme
+from registry.users import find_user
+from registry.web_sessions import WebSession, open_session
+from tests.conftest import dump
+from tests.staff import PASSWORDS, Html, sign_in
+
+PAGES = [
+    "/ui/programmes", "/ui/programmes?q=tanker", "/ui/programmes/mmf", "/ui/nations/DNK",
+    "/ui/changes",
+]  # fmt: skip
+FORMS = [
+    "/ui/programmes/mmf/members/new", "/ui/programmes/mmf/members/NLD/edit",
+    "/ui/programmes/mmf/members/NLD/leave", "/ui/programmes/mmf/contracts/new",
+    "/ui/programmes/mmf/fleet/new",
+]  # fmt: skip
+
+
+def sessions(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(WebSession)).one()
+
+
+@pytest.mark.parametrize("path", PAGES + FORMS)
+def test_signed_out_users_are_sent_to_sign_in_and_back(client, seeded, staff, path):
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    where = urlsplit(response.headers["location"])
+    assert where.path == "/ui/signin"
+    assert parse_qs(where.query)["next"] == [path]
+    form = Html(client.get(response.headers["location"]).text)
+    assert form.values["next"] == path
+    signed = client.post(
+        "/ui/signin",
+        data={"csrf_token": form.values["csrf_token"], "username": "editor",
+              "password": PASSWORDS["editor"], "next": form.values["next"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert signed.status_code == 303
+    assert signed.headers["location"] == path
+    assert client.get(path).status_code == 200
+
+
+def test_a_post_while_signed_out_goes_to_sign_in_and_writes_nothing(client, engine, seeded):
+    before = dump(engine)
+    response = client.post(
+        "/ui/programmes/mmf/members/new", data={"nation": "FIN", "joined": "2025"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/signin"
+    assert dump(engine) == before
+
+
+def test_a_wrong_password_is_refused_beside_the_field_and_opens_no_session(
+    client, engine, seeded, staff
+):
+    form = Html(client.get("/ui/signin").text)
+    response = client.post(
+        "/ui/signin",
+        data={"csrf_token": form.values["csrf_token"], "username": "editor", "password": "guess"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 401
+    page = Html(response.text)
+    assert page.errors["password"] == "unknown user or wrong password"
+    assert page.values["username"] == "editor"  # kept for the second try
+    assert "registry_session" not in response.cookies
+    assert sessions(engine) == 0
+
+
+def test_signing_in_needs_the_forms_own_token(client, engine, seeded, staff):
+    """Guards against login CSRF: another site cannot sign a browser in to its own account."""
+    client.get("/ui/signin")
+    response = client.post(
+        "/ui/signin",
+        data={"csrf_token": "made-up", "username": "editor", "password": PASSWORDS["editor"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert "expired" in Html(response.text).words
+    assert sessions(engine) == 0
+
+
+@pytest.mark.parametrize(
+    "next", ["https://elsewhere.example/", "//elsewhere.example/ui", "/api/programmes"]
+)
+def test_after_signing_in_the_browser_stays_on_the_staff_pages(client, seeded, staff, next):
+    form = Html(client.get("/ui/signin").text)
+    response = client.post(
+        "/ui/signin",
+        data={"csrf_token": form.values["csrf_token"], "username": "viewer",
+              "password": PASSWORDS["viewer"], "next": next},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.headers["location"] == "/ui/programmes"
+
+
+def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(client, seeded, staff):
+    form = Html(client.get("/ui/signin").text)
+    data = {"csrf_token": form.values["csrf_token"], "username": "viewer",
+            "password": PASSWORDS["viewer"]}  # fmt: skip
+    response = client.post(
+        "/ui/signin", data=data, headers={"X-Forwarded-Proto": "https"}, follow_redirects=False
+    )
+    cookie = next(c for c in response.headers.get_list("set-cookie") if "registry_session=" in c)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/ui" in cookie
+    assert "Secure" in cookie
+    # The stored row holds a hash of the cookie's value, never the value.
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert value not in str(dump(client.app.state.engine)["web_session"])
+
+
+def test_signing_out_ends_the_session_at_once(client, engine, seeded, staff):
+    token = sign_in(client, "editor")
+    stolen = client.cookies["registry_session"]
+    response = client.post("/ui/signout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert sessions(engine) == 0
+    client.cookies.set("registry_session", stolen)  # the old cookie, replayed
+    assert client.get("/ui/programmes", follow_redirects=False).status_code == 303
+
+
+def test_signing_out_needs_the_form_token(client, engine, seeded, staff):
+    sign_in(client, "editor")
+    response = client.post("/ui/signout", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert response.status_code == 403
+    assert "csrf_token" in Html(response.text).words
+    assert sessions(engine) == 1
+
+
+def test_an_expired_session_sends_the_browser_to_sign_in(client, engine, seeded, staff):
+    with unit_of_work(engine) as session:
+        user = find_user(session, "editor")
+        assert user is not None
+        cookie = open_session(session, user, hours=-1)
+    client.cookies.set("registry_session", cookie)
+    assert client.get("/ui/programmes", follow_redirects=False).status_code == 303
+
+
+EDIT_LINKS = ("/members/new", "/edit", "/leave", "/contracts/new", "/fleet/new")
+
+
+def test_viewers_see_no_edit_controls_and_editors_do(client, seeded, staff):
+    sign_in(client, "viewer")
+    links = Html(client.get("/ui/programmes/mmf").text).links
+    assert not [link for link in links if link.endswith(EDIT_LINKS)]
+    client.cookies.clear()
+    sign_in(client, "editor")
+    links = Html(client.get("/ui/programmes/mmf").text).links
+    assert {ending for ending in EDIT_LINKS if any(link.endswith(ending) for link in links)} == set(
+        EDIT_LINKS
+    )
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_viewers_get_403_on_a_form_and_on_a_forged_post(client, engine, seeded, staff, path):
+    token = sign_in(client, "viewer")
+    assert client.get(path).status_code == 403
+    before = dump(engine)
+    data = {"csrf_token": token, "nation": "FIN", "role": "observer", "joined": "2025",
+            "left": "2025", "version": "1", "title": "X", "kind": "delivered", "date": "2025",
+            "count": "1"}  # fmt: skip
+    response = client.post(path, data=data)
+    assert response.status_code == 403
+    assert "viewer is a viewer; this needs editor" in Html(response.text).words
+    assert dump(engine) == before
+
+
+def test_programmes_are_found_by_name_and_filtered(client, seeded, staff):
+    sign_in(client, "viewer")
+    found = Html(client.get("/ui/programmes", params={"q": "tanker"}).text)
+    assert "/ui/programmes/mmf" in found.links
+    assert found.values["q"] == "tanker"
+    none = Html(client.get("/ui/programmes", params={"q": "no such thing"}).text)
+    assert "No programme matches." in none.words
+    fleets = Html(client.get("/ui/programmes", params={"category": "multinational-fleet"}).text)
+    assert fleets.values["category"] == "multinational-fleet"
+    assert all("multinational-fleet" in row for row in fleets.rows[""][1:])
+
+
+def test_the_programme_page_shows_members_contracts_fleet_history_and_its_report(
+    client, seeded, staff
+):
+    sign_in(client, "viewer")
+    page = Html(client.get("/ui/programmes/mmf").text)
+    members = page.rows["members"][1:]
+    assert any(row.startswith("Netherlands NLD") for row in members)
+    assert len(page.rows["contracts"]) > 1 and len(page.rows["fleet"]) > 1
+    assert any("create programme" in row for row in page.rows["changes"])
+    assert "/reports/programmes/mmf" in page.links
+    assert "/ui/nations/NLD" in page.links
+
+
+def test_a_past_member_is_listed_apart(client, seeded, staff):
+    sign_in(client, "editor")
+    token = form_token_of(client, "/ui/programmes/mmf/members/NLD/leave")
+    client.post(
+        "/ui/programmes/mmf/members/NLD/leave",
+        data={"csrf_token": token, "left": "2020-01-01", "version": "1"},
+    )
+    page = Html(client.get("/ui/programmes/mmf").text)
+    assert not any(row.startswith("Netherlands") for row in page.rows["members"])
+    assert any(row.startswith("Netherlands NLD") and "1 January 2020" in row
+               for row in page.rows["past"])  # fmt: skip
+
+
+def form_token_of(client, path: str) -> str:
+    return Html(client.get(path).text).values["csrf_token"]
+
+
+def test_the_nation_page_lists_its_programmes(client, seeded, staff):
+    sign_in(client, "viewer")
+    page = Html(client.get("/ui/nations/nld").text)
+    assert "/ui/programmes/mmf" in page.links
+    assert "Netherlands" in page.words
+
+
+def test_an_unknown_record_is_a_404_page_naming_the_field(client, seeded, staff):
+    sign_in(client, "viewer")
+    response = client.get("/ui/programmes/nope")
+    assert response.status_code == 404
+    assert "slug: no programme 'nope'" in Html(response.text).words
+    assert client.get("/ui/nations/XXX").status_code == 422
+
+
+def test_the_change_log_hides_accounts_except_from_admins(client, seeded, staff):
+    sign_in(client, "editor")
+    page = Html(client.get("/ui/changes").text)
+    assert not [row for row in page.rows["changes"] if " user " in row]
+    assert page.words.count("change") > 1
+    client.cookies.clear()
+    sign_in(client, "admin")
+    page = Html(client.get("/ui/changes", params={"entity": "user"}).text)
+    assert len(page.rows["changes"]) == 1 + len(PASSWORDS)
+
+
+def test_the_change_log_pages_and_keeps_its_filters(client, seeded, staff):
+    sign_in(client, "viewer")
+    first = Html(client.get("/ui/changes", params={"actor": "seed"}).text)
+    assert len(first.rows["changes"]) == 1 + 50
+    assert "?actor=seed&page=2" in first.links
+    second = Html(client.get("/ui/changes", params={"actor": "seed", "page": 2}).text)
+    assert second.rows["changes"][1:]
+    assert set(second.rows["changes"][1:]).isdisjoint(first.rows["changes"][1:])
+    assert all(" seed " in row for row in second.rows["changes"][1:])
+    mmf = Html(client.get("/ui/changes", params={"within": "mmf"}).text)
+    assert all(" mmf" in row for row in mmf.rows["changes"][1:])
+    assert "?within=mmf&page=2" not in mmf.links  # fewer than a page
+
+
+def test_a_programme_named_like_a_script_prints_as_text(client, engine, seeded, staff):
+    with unit_of_work(engine) as session:
+        create_programme(
+            session, slug="x", name="<script>alert(1)</script>", category="innovation",
+            actor="tester",
+        )  # fmt: skip
+    sign_in(client, "viewer")
+    html = client.get("/ui/programmes/x").text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
