@@ -111,7 +111,9 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(clien
         "/ui/signin", data=data, headers={"X-Forwarded-Proto": "https"}, follow_redirects=False
     )
     cookie = next(c for c in response.headers.get_list("set-cookie") if "registry_session=" in c)
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/ui" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Path=/ui" in cookie
     assert "Secure" in cookie
     # The stored row holds a hash of the cookie's value, never the value.
     value = cookie.split(";")[0].split("=", 1)[1]
@@ -193,7 +195,8 @@ def test_the_programme_page_shows_members_contracts_fleet_history_and_its_report
     page = Html(client.get("/ui/programmes/mmf").text)
     members = page.rows["members"][1:]
     assert any(row.startswith("Netherlands NLD") for row in members)
-    assert len(page.rows["contracts"]) > 1 and len(page.rows["fleet"]) > 1
+    assert len(page.rows["contracts"]) > 1
+    assert len(page.rows["fleet"]) > 1
     assert any("create programme" in row for row in page.rows["changes"])
     assert "/reports/programmes/mmf" in page.links
     assert "/ui/nations/NLD" in page.links

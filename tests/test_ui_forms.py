@@ -68,7 +68,8 @@ def test_adding_a_member_confirms_and_shows_it_in_the_table_and_history(client, 
     )  # fmt: skip
     change = saved_change(engine, response)
     assert (change.action, change.entity, change.key) == ("create", "participation", "mmf/FIN")
-    assert change.actor == "editor" and change.request_id
+    assert change.actor == "editor"
+    assert change.request_id
     page = Html(client.get(response.headers["location"]).text)
     assert "Saved. participation mmf/FIN created by editor" in page.words
     assert any(row.startswith("Finland FIN observer letter of intent March 2025")
@@ -111,9 +112,11 @@ def test_changing_role_and_share_is_recorded_with_before_and_after(client, engin
         version=form.values["version"],
     )  # fmt: skip
     change = saved_change(engine, response)
-    assert change.before and change.after
+    assert change.before
+    assert change.after
     assert change.before["role"] == fields["role"] != "observer"
-    assert change.after["role"] == "observer" and change.after["cost_share_bp"] == 1250
+    assert change.after["role"] == "observer"
+    assert change.after["cost_share_bp"] == 1250
     again = Html(client.get(EDIT_NLD).text)
     assert again.values["cost_share"] == "12.5"
     assert int(again.values["version"]) == int(form.values["version"]) + 1
@@ -136,7 +139,8 @@ def test_an_edit_from_a_stale_page_is_refused_with_a_clear_message(client, engin
     page = refused(client, engine, EDIT_NLD, editor, 412, "version", role="observer",
                    cost_share="5", version=version)  # fmt: skip
     assert "the record changed since it was read" in page.words
-    assert page.values["cost_share"] == "5" and page.values["role"] == "observer"
+    assert page.values["cost_share"] == "5"
+    assert page.values["role"] == "observer"
     assert f"{EDIT_NLD}" in page.links  # the way to the current record
 
 
@@ -158,7 +162,8 @@ def test_recording_a_leave_moves_the_member_to_the_past(client, engine, editor):
         client, LEAVE_NLD, editor, left="2025-12-31", version=version_of(client, LEAVE_NLD)
     )
     change = saved_change(engine, response)
-    assert change.after and change.after["left"] == "2025-12-31"
+    assert change.after
+    assert change.after["left"] == "2025-12-31"
     page = Html(client.get(MMF).text)
     assert not any(row.startswith("Netherlands") for row in page.rows["members"])
     assert any(row.startswith("Netherlands NLD") for row in page.rows["past"])
@@ -192,10 +197,12 @@ def test_adding_a_contract_stores_its_value_in_minor_units(client, engine, edito
         contractor="", awarding_organisation="", quantity="", item="", note="",
     )  # fmt: skip
     change = saved_change(engine, response)
-    assert change.entity == "contract" and change.key == "mmf/MMF-S-2026"
+    assert change.entity == "contract"
+    assert change.key == "mmf/MMF-S-2026"
     with Session(engine) as session:
         contract = session.exec(select(Contract).where(Contract.reference == "MMF-S-2026")).one()
-    assert contract.value_minor == 100_000_050 and contract.signed_precision == "month"
+    assert contract.value_minor == 100_000_050
+    assert contract.signed_precision == "month"
     page = Html(client.get(MMF).text)
     assert any("Support services 2026" in row for row in page.rows["contracts"])
 
@@ -225,7 +232,9 @@ def test_recording_a_fleet_event_adds_a_point_to_the_timeline(client, engine, ed
     response = post(client, NEW_FLEET_EVENT, editor, kind="ordered", date="2026-06-01", count="2",
                     asset_type="", contract="", note="Two more")  # fmt: skip
     change = saved_change(engine, response)
-    assert change.entity == "fleet_event" and change.after and change.after["count"] == 2
+    assert change.entity == "fleet_event"
+    assert change.after
+    assert change.after["count"] == 2
     assert len(Html(client.get(MMF).text).rows["fleet"]) == rows_before + 1
 
 
