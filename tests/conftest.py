@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -233,3 +238,35 @@ def staff(engine: Engine) -> None:
     from tests.staff import add_staff
 
     add_staff(engine)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(app_settings: Settings, seeded: None) -> Iterator[str]:
+    """The served application (uvicorn, as `registry serve` runs it) on the seeded database."""
+    port = free_port()
+    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
+    command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("the server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

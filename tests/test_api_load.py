@@ -5,12 +5,6 @@ about 32 concurrent connections. Bounded in time; not a speed test (`make bench`
 """
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,37 +15,6 @@ from registry.audit import Change
 from tests.conftest import auth
 
 CONNECTIONS = 64
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(app_settings, seeded) -> Iterator[str]:
-    port = free_port()
-    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
-    command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("the server did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def one_client(client: httpx.AsyncClient, number: int, token: str) -> list[int]:

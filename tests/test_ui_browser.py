@@ -1,0 +1,149 @@
+"""The staff pages in a real headless Chromium (Debian's package), driven by Playwright.
+
+Runs against the served application, on SQLite and on PostgreSQL. Without a Chromium these tests
+skip with a message, except in CI, where that is a failure (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlmodel import Session
+
+from registry.participation import current_participation
+from tests.conftest import IN_CI, dump
+from tests.staff import PASSWORDS
+
+CHROMIUM = (
+    os.environ.get("REGISTRY_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)
+# Closed network here: Chromium must not try to reach its own services.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM}; `make browser` installs Debian's chromium"
+        if IN_CI:
+            pytest.fail(f"{reason}; CI must run the browser tests")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) with a laptop-sized window."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Page, server: str, role: str, path: str = "/ui/programmes/mmf") -> None:
+    """Open a page while signed out, sign in on the page it sends us to, and land back on it."""
+    page.goto(server + path)
+    assert "/ui/signin" in page.url
+    page.get_by_label("Username").fill(role)
+    page.get_by_label("Password").fill(PASSWORDS[role])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server + path)
+
+
+def test_an_editor_adds_finland_as_an_observer_then_a_bad_leave_is_refused(
+    page, server, engine, staff
+):
+    sign_in(page, server, "editor")
+    page.get_by_role("link", name="Add a member").click()
+    page.get_by_label("Nation").select_option("FIN")
+    page.get_by_label("Role").select_option("observer")
+    page.get_by_label("Joined").fill("2025-06-01")
+    page.get_by_role("button", name="Add member").click()
+
+    page.wait_for_url("**/ui/programmes/mmf?saved=*")
+    assert "Saved." in page.get_by_role("status").inner_text()
+    finland = page.locator("table.members tr[data-nation=FIN]")
+    assert "observer" in finland.inner_text()
+    assert "1 June 2025" in finland.inner_text()
+
+    page.get_by_role("link", name="Change log").click()
+    newest = page.locator("table.changes tbody tr").first.inner_text()
+    assert "mmf/FIN" in newest
+    assert "editor" in newest
+
+    before = dump(engine)
+    page.goto(f"{server}/ui/programmes/mmf")
+    page.get_by_role("link", name="Record Finland leaving").click()
+    page.get_by_label("Left on").fill("2025-01-01")
+    page.get_by_role("button", name="Record leave").click()
+    message = page.locator("#left-error")
+    assert "2025-01-01 is before the nation joined (2025-06-01)" in message.inner_text()
+    assert page.get_by_label("Left on").input_value() == "2025-01-01"
+    assert page.get_by_label("Left on").get_attribute("aria-invalid") == "true"
+    assert "Nothing was saved." in page.get_by_role("alert").inner_text()
+    assert dump(engine) == before
+    with Session(engine) as session:
+        spell, _ = current_participation(session, "mmf", "FIN")
+    assert spell.left is None
+
+
+def test_a_viewer_finds_no_edit_controls_and_a_forged_post_is_refused(page, server, engine, staff):
+    sign_in(page, server, "viewer")
+    assert page.locator("table.members tbody tr").count() > 3  # the page did load its members
+    for name in ("Add a member", "Add a contract", "Record a fleet event"):
+        assert page.get_by_role("link", name=name).count() == 0
+    assert page.locator("td.edit").count() == 0
+    assert page.locator("form[method=post]").count() == 1  # signing out is the only form
+    before = dump(engine)
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    forged = page.request.post(
+        f"{server}/ui/programmes/mmf/members/new",
+        form={"csrf_token": token or "", "nation": "FIN", "joined": "2025"},
+    )
+    assert forged.status == 403
+    assert dump(engine) == before
+
+
+def test_signing_in_and_adding_a_member_work_from_the_keyboard(page, server, staff):
+    page.goto(f"{server}/ui/programmes/mmf")
+    page.wait_for_function("document.activeElement.id === 'username'")  # focused on arrival
+    page.keyboard.type("editor")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORDS["editor"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/ui/programmes/mmf")
+    page.goto(f"{server}/ui/programmes/mmf/members/new")
+    page.get_by_label("Nation").focus()
+    page.keyboard.type("Finland")  # a select jumps to the typed option
+    for _ in range(4):  # role, instrument, then the date joined
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "joined":
+            break
+    page.keyboard.type("2025")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/ui/programmes/mmf?saved=*")
+    assert page.locator("table.members tr[data-nation=FIN]").count() == 1
+
+
+@pytest.mark.parametrize(("width", "height"), [(768, 1024), (1280, 800)])
+def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(
+    page, server, staff, width, height
+):
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, server, "editor")
+    for path in ("/ui/programmes/mmf", "/ui/programmes", "/ui/changes",
+                 "/ui/programmes/mmf/contracts/new"):  # fmt: skip
+        page.goto(server + path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
