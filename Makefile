@@ -25,7 +25,10 @@ system: ## Install the Debian packages the PDF reports need, where missing
 	    apt-get update -qq && apt-get install -y -qq $$missing; fi; \
 	else echo "not Debian: install pango and a font for PDF reports yourself"; fi
 
-run: install system ## Migrate and seed the default database (SQLite under ./data/), then serve on :8000
+browser: ## Install Debian's chromium for the browser tests, where missing (CI does)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+run: install system ## Migrate and seed the default database (SQLite under ./data/), then serve the API and staff pages on :8000
 	$(BIN)/registry db upgrade
 	$(BIN)/registry seed
 	$(BIN)/registry serve
@@ -51,4 +54,4 @@ format: install ## Reformat the code (ruff)
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) data
 
-.PHONY: help install system run test lint format bench clean
+.PHONY: help install system browser run test lint format bench clean

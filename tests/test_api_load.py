@@ -8,7 +8,6 @@ import asyncio
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import Session, col, select
 
 from registry.audit import Change

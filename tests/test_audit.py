@@ -5,6 +5,7 @@ from sqlmodel import select
 from registry.audit import Change, request_id
 from registry.database import unit_of_work
 from registry.participation import join_programme
+from registry.search import changes_page
 from tests.factories import make_programme
 
 
@@ -43,3 +44,13 @@ def test_the_request_id_travels_onto_the_change(engine, nations):
     with unit_of_work(engine) as session:
         change = session.exec(select(Change).where(Change.entity == "programme")).one()
     assert change.request_id == "req-123"
+
+
+def test_the_change_log_within_a_record_keeps_its_own_and_those_under_it(session, nations):
+    for slug in ("mmf", "mmf2"):
+        make_programme(session, slug=slug, name=f"Programme {slug}")
+    join_programme(session, programme="mmf", nation="NLD", joined="2016", actor="tester")
+    keys = {change.key for (change,) in changes_page(session, within="mmf").items}
+    assert keys == {"mmf", "mmf/NLD"}
+    for pattern in ("mm%", "mm_", "mm"):  # no wildcards, no partial slugs
+        assert changes_page(session, within=pattern).items == []

@@ -90,3 +90,39 @@ def test_token_for_an_unknown_user_is_refused(engine, url):
     assert result.exit_code == 1
     assert "error: username: no user 'ghost'" in result.stderr
     assert dump(engine) == before
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Calls `registry serve` would make to uvicorn, instead of serving."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    return calls
+
+
+def test_serve_on_a_registry_without_users_creates_an_admin_and_prints_its_password_once(
+    engine, url, served
+):
+    first = run(url, "serve", "--port", "8123")
+    assert first.exit_code == 0, first.output
+    password = first.output.split("keep it safe:")[1].split()[0]
+    with Session(engine) as session:
+        assert authenticate(session, "admin", password).role == "admin"
+    assert "http://127.0.0.1:8123/ui" in first.output
+    assert served[0][1]["port"] == 8123
+    before = dump(engine)
+    second = run(url, "serve")
+    assert second.exit_code == 0, second.output
+    assert password not in second.output
+    assert "keep it safe" not in second.output
+    assert dump(engine) == before
+
+
+def test_serve_creates_no_admin_when_a_user_exists(engine, url, served):
+    run(url, "user", "add", "alice", "--role", "viewer", "--password-stdin", input=PASSWORD + "\n")
+    result = run(url, "serve")
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        assert session.exec(select(User.username)).all() == ["alice"]

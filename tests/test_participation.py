@@ -304,3 +304,15 @@ def test_the_database_allows_one_open_spell_per_nation(session, mmf):
                               role="participant", joined=date(2020, 1, 1)))  # fmt: skip
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+@pytest.mark.parametrize("left", ["", "  "])
+def test_a_leave_without_a_date_is_refused(session, mmf, refused, left):
+    """Guards a fixed bug: a blank date recorded no leave yet reported success."""
+    join(session, "BEL")
+    session.commit()
+    error = refused(
+        InvalidValue,
+        lambda s: leave_programme(s, programme="mmf", nation="BEL", left=left, actor=ACTOR),
+    )
+    assert error.fields == ["left"]
