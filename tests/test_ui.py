@@ -1,10 +1,13 @@
 """The staff pages: signing in and out, who sees what, and the pages that only read."""
 
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from litestar.testing import TestClient
 from sqlmodel import Session, func, select
 
+from api.app import create_app
 from registry.database import unit_of_work
 from registry.programmes import create_programme
 from registry.users import find_user
@@ -198,7 +201,7 @@ def test_the_programme_page_shows_members_contracts_fleet_history_and_its_report
     assert len(page.rows["contracts"]) > 1
     assert len(page.rows["fleet"]) > 1
     assert any("create programme" in row for row in page.rows["changes"])
-    assert "/reports/programmes/mmf" in page.links
+    assert "/ui/reports/programmes/mmf" in page.links
     assert "/ui/nations/NLD" in page.links
 
 
@@ -257,6 +260,21 @@ def test_the_change_log_pages_and_keeps_its_filters(client, seeded, staff):
     mmf = Html(client.get("/ui/changes", params={"within": "mmf"}).text)
     assert all(" mmf" in row for row in mmf.rows["changes"][1:])
     assert "?within=mmf&page=2" not in mmf.links  # fewer than a page
+
+
+def test_staff_read_the_reports_even_where_the_api_needs_a_token(app_settings, seeded, staff):
+    closed = replace(app_settings, public_read=False)
+    with TestClient(create_app(closed)) as client:
+        assert client.get("/reports/programmes/mmf").status_code == 401
+        assert client.get("/ui/reports/programmes/mmf", follow_redirects=False).status_code == 303
+        sign_in(client, "viewer")
+        report = client.get("/ui/reports/programmes/mmf")
+        assert report.status_code == 200
+        assert "Multinational Multi Role Tanker Transport Fleet" in Html(report.text).words
+        pdf = client.get("/ui/reports/nations/NLD", params={"format": "pdf"})
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        assert client.get("/ui/reports/nations/XYZ").status_code == 404
 
 
 def test_a_programme_named_like_a_script_prints_as_text(client, engine, seeded, staff):

@@ -34,7 +34,7 @@ def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
     return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
 
 
-def _report(
+def report_response(
     request: Request[Any, Any, Any], report: str, key: str, as_of: date | None, format: str | None
 ) -> Response[bytes]:
     """The report read fresh from the database, as HTML or PDF."""
@@ -52,7 +52,7 @@ def programme(
     format: ReportFormat = None,
 ) -> Response[bytes]:
     """Identity, members, timeline, contracts with totals, fleet, sources with confidence."""
-    return _report(request, "programme", slug, as_of, format)
+    return report_response(request, "programme", slug, as_of, format)
 
 
 @get("/nations/{code:str}", sync_to_thread=False, responses=READ_ERRORS,
@@ -67,7 +67,7 @@ def nation(
     alpha3 = nation_code(code)
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
-    return _report(request, "nation", alpha3, as_of, format)
+    return report_response(request, "nation", alpha3, as_of, format)
 
 
 @get("/membership", sync_to_thread=False, responses=READ_ERRORS,
@@ -76,7 +76,7 @@ def membership(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """Nations by programmes on `as_of`, with counts per row and column."""
-    return _report(request, "membership", "", as_of, format)
+    return report_response(request, "membership", "", as_of, format)
 
 
 @get("/contracts", sync_to_thread=False, responses=READ_ERRORS, summary="Contracts summary")
@@ -84,7 +84,7 @@ def contracts(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """By contractor, awarding agency, year and currency."""
-    return _report(request, "contracts", "", as_of, format)
+    return report_response(request, "contracts", "", as_of, format)
 
 
 router = Router(

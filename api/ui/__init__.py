@@ -43,6 +43,8 @@ router = Router(
         pages.programme,
         pages.nation,
         pages.changes,
+        pages.programme_report,
+        pages.nation_report,
         forms.member_new,
         forms.member_add,
         forms.member_edit,

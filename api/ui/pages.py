@@ -11,9 +11,11 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 from sqlmodel import Session, col, select
 
+from api.routes.reports import ReportFormat, report_response
 from api.ui.render import page
 from registry.audit import Change
 from registry.choices import Category, ProgrammeStatus, UserRole
+from registry.errors import NotFound
 from registry.fleet import fleet_timeline
 from registry.nations import Nation, nation_code
 from registry.participation import nation_programmes_on, participation_history
@@ -131,3 +133,23 @@ def changes(
         request, "changes.html", found=found, number=number, per_page=PER_PAGE,
         filters={"entity": entity or "", "actor": actor or "", "within": within or ""},
     )  # fmt: skip
+
+
+@get("/reports/programmes/{slug:str}", sync_to_thread=False)
+def programme_report(
+    request: Request[Any, Any, Any], slug: FromPath[str], format: ReportFormat = None
+) -> Response[bytes]:
+    """The programme's membership report, as /reports serves it, for whoever is signed in
+    (even where the API's reads need a token)."""
+    return report_response(request, "programme", slug, None, format)
+
+
+@get("/reports/nations/{code:str}", sync_to_thread=False)
+def nation_report(
+    request: Request[Any, Any, Any], code: FromPath[str], format: ReportFormat = None
+) -> Response[bytes]:
+    """The nation's participation report, as /reports serves it."""
+    alpha3 = nation_code(code)
+    if alpha3 is None:
+        raise NotFound("code", f"unknown nation {code!r}")
+    return report_response(request, "nation", alpha3, None, format)
