@@ -82,4 +82,11 @@ def record_change(
     )
     session.add(change)
     session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    recorded(session).append(change)
     return change
+
+
+def recorded(session: Session) -> list[Change]:
+    """The changes recorded in this session so far, oldest first (to confirm a write by them)."""
+    changes: list[Change] = session.info.setdefault("changes", [])
+    return changes

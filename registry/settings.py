@@ -30,6 +30,9 @@ class Settings:
     """`REGISTRY_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
     cache_size: int = 4096
     """`REGISTRY_CACHE_SIZE`: read answers kept per worker (0 turns the cache off)."""
+    secure_cookie: bool | None = None
+    """`REGISTRY_SECURE_COOKIE`: whether the staff pages' cookies are HTTPS-only; unset means yes,
+    except for a browser on this machine over plain HTTP."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,4 +44,7 @@ class Settings:
             port=int(env.get("REGISTRY_PORT") or 8000),
             max_body_bytes=int(env.get("REGISTRY_MAX_BODY_BYTES") or 10_000_000),
             cache_size=int(env.get("REGISTRY_CACHE_SIZE") or 4096),
+            secure_cookie=_flag(env.get("REGISTRY_SECURE_COOKIE"), True)
+            if (env.get("REGISTRY_SECURE_COOKIE") or "").strip()
+            else None,
         )

@@ -17,6 +17,8 @@ from registry.database import UTCDateTime, pk
 from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
+_NO_USER_HASH = _hasher.hash("no such user")
+"""Checked when the user is unknown, so an answer takes as long whether the name exists or not."""
 _RANK = {UserRole.VIEWER: 0, UserRole.EDITOR: 1, UserRole.ADMIN: 2}
 TOKEN_PREFIX = "reg_"
 MIN_PASSWORD_LENGTH = 12
@@ -87,12 +89,13 @@ def add_user(
 def authenticate(session: Session, username: str, password: str) -> User:
     """The active user with this username and password; Unauthorized otherwise."""
     user = find_user(session, username)
-    if user is None or not user.active or user.password_hash is None:
-        raise Unauthorized("username", "unknown user or wrong password")
+    stored = user.password_hash if user is not None and user.active else None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(stored or _NO_USER_HASH, password)
     except (VerificationError, InvalidHashError):
-        raise Unauthorized("username", "unknown user or wrong password") from None
+        stored = None
+    if user is None or stored is None:
+        raise Unauthorized("username", "unknown user or wrong password")
     return user
 
 

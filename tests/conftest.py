@@ -227,8 +227,8 @@ def app_settings(engine: Engine) -> Settings:
 
 @pytest.fixture
 def client(app_settings: Settings) -> Iterator[TestClient[Any]]:
-    """The API on the test database, called in-process."""
-    with TestClient(create_app(app_settings)) as test_client:
+    """The API on the test database, called in-process over HTTPS (as deployed behind TLS)."""
+    with TestClient(create_app(app_settings), base_url="https://testserver.local") as test_client:
         yield test_client
 
 

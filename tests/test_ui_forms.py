@@ -136,7 +136,7 @@ def test_an_edit_from_a_stale_page_is_refused_with_a_clear_message(client, engin
     version = version_of(client, EDIT_NLD)
     first = post(client, EDIT_NLD, editor, role="participant", version=version)  # another's edit
     assert first.status_code == 303
-    page = refused(client, engine, EDIT_NLD, editor, 412, "version", role="observer",
+    page = refused(client, engine, EDIT_NLD, editor, 409, "version", role="observer",
                    cost_share="5", version=version)  # fmt: skip
     assert "the record changed since it was read" in page.words
     assert page.values["cost_share"] == "5"
@@ -284,3 +284,45 @@ def test_every_input_has_a_label(client, editor, path):
         if name in ("csrf_token", "version"):
             continue
         assert f'<label for="{name}">' in html, name
+
+
+@pytest.mark.parametrize("token", ["é", "\u00b2", "x" * 500])
+def test_any_text_as_the_form_token_is_a_403_not_a_crash(client, engine, editor, token):
+    before = dump(engine)
+    assert post(client, NEW_MEMBER, token, nation="FIN", joined="2025").status_code == 403
+    signin = client.post("/ui/signin", data={"csrf_token": token, "username": "editor"})
+    assert signin.status_code == 403
+    assert dump(engine) == before
+
+
+@pytest.mark.parametrize(("path", "field"), [(EDIT_NLD, "version"), (NEW_FLEET_EVENT, "contract")])
+def test_unicode_digits_are_refused_as_a_number(client, engine, editor, path, field):
+    """Guards a fixed crash: "²".isdigit() is true, but int("²") fails."""
+    fields = {"role": "lead", "version": "\u00b2", "kind": "delivered", "date": "2026",
+              "count": "1", "contract": "\u00b2"}  # fmt: skip
+    if field == "contract":
+        fields["version"] = "1"
+    refused(client, engine, path, editor, 422, field, **fields)
+
+
+def test_the_confirmation_names_this_posts_change_even_with_a_reused_request_id(
+    client, engine, editor
+):
+    """Guards against confirming an earlier change: callers may send their own X-Request-ID."""
+    form = Html(client.get(EDIT_NLD).text)
+    fields = {name: form.values[name] for name in ("role", "instrument", "cost_share", "note")}
+    headers = {"X-Request-ID": "same-id"}
+    first = client.post(
+        EDIT_NLD, data={"csrf_token": editor, **fields, "role": "observer",
+                        "version": form.values["version"]},
+        headers=headers, follow_redirects=False,
+    )  # fmt: skip
+    after = saved_change(engine, first).after
+    assert after is not None
+    assert after["role"] == "observer"
+    again = client.post(
+        EDIT_NLD, data={"csrf_token": editor, **fields, "role": "observer",
+                        "version": version_of(client, EDIT_NLD)},
+        headers=headers, follow_redirects=False,
+    )  # fmt: skip
+    assert again.headers["location"] == f"{MMF}?saved=0"

@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import select
 
+from registry import users
 from registry.audit import Change
 from registry.choices import UserRole
 from registry.database import pk
@@ -106,3 +107,30 @@ def test_usernames_are_unique(session, refused):
 def test_token_for_unknown_user_is_not_found(refused):
     error = refused(NotFound, lambda s: create_token(s, username="ghost", actor="admin"))
     assert error.fields == ["username"]
+
+
+@pytest.mark.parametrize("username", ["alice", "nobody", "retired"])
+def test_signing_in_checks_a_password_hash_whether_or_not_the_user_exists(
+    session, monkeypatch, username
+):
+    """Guards a fixed leak: an unknown name was refused at once, a known one after argon2's
+    ~80 ms, so the time of a failed sign-in told which usernames exist."""
+    add_user(session, username="alice", role="viewer", password=PASSWORD, actor="tester")
+    retired = add_user(session, username="retired", role="viewer", password=PASSWORD, actor="t")
+    retired.active = False
+    session.flush()
+    checked = []
+    real = users._hasher
+
+    class Counting:
+        def verify(self, stored, given):
+            checked.append(1)
+            return real.verify(stored, given)
+
+    monkeypatch.setattr(users, "_hasher", Counting())
+    with pytest.raises(Unauthorized):
+        authenticate(session, username, "wrong password!!")
+    assert checked == [1]
+    if username == "retired":
+        with pytest.raises(Unauthorized):
+            authenticate(session, username, PASSWORD)  # right password, inactive user

@@ -69,8 +69,7 @@ def ui_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteH
 
 def posted(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, str | None]:
     """A posted form's fields, after checking its token; blank fields become None."""
-    sent = str(data.get(FORM_TOKEN) or "")
-    if not secrets.compare_digest(sent, request.state.web_session.csrf_token):
+    if not same_token(data.get(FORM_TOKEN), request.state.web_session.csrf_token):
         raise Forbidden(
             FORM_TOKEN, "this form was not sent from a page of this session; reload and try again"
         )
@@ -81,10 +80,24 @@ def posted(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, s
     }
 
 
+def same_token(sent: Any, expected: str) -> bool:
+    """Whether a posted token is the expected one (compared in constant time, any text)."""
+    return bool(expected) and secrets.compare_digest(str(sent or "").encode(), expected.encode())
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
 def _secure(request: Request[Any, Any, Any]) -> bool:
-    """Cookies travel only over HTTPS when the page came over HTTPS (here or at a proxy)."""
-    forwarded = request.headers.get("x-forwarded-proto", "")
-    return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+    """Cookies are Secure (HTTPS only) unless the setting says otherwise or, by default, when the
+    browser is on this machine over plain HTTP (`make run`), where there is no TLS to require."""
+    setting: bool | None = request.app.state.settings.secure_cookie
+    if setting is not None:
+        return setting
+    local = (request.url.hostname or "") in LOOPBACK or (request.url.hostname or "").startswith(
+        "127."
+    )
+    return not (local and request.url.scheme == "http")
 
 
 def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
@@ -125,17 +138,14 @@ def signin(
     """Check the password; on success open a session and go where the user was heading."""
     next_ = safe_next(data.get("next"))
     username = str(data.get("username") or "").strip()
-    cookie_token = request.cookies.get(SIGNIN_COOKIE, "")
-    if not cookie_token or not secrets.compare_digest(
-        str(data.get(FORM_TOKEN) or ""), cookie_token
-    ):
+    if not same_token(data.get(FORM_TOKEN), request.cookies.get(SIGNIN_COOKIE, "")):
         errors = {"form": "the sign-in form expired; please try again"}
         return _signin_page(request, next_, {"username": username}, errors, 403)
     try:
         user = authenticate(session, username, str(data.get("password") or ""))
     except Unauthorized:
         errors = {"password": "unknown user or wrong password"}
-        return _signin_page(request, next_, {"username": username}, errors, 401)
+        return _signin_page(request, next_, {"username": username}, errors, 422)
     token = open_session(session, user)
     response: Response[Any] = Redirect(next_, status_code=303)
     response.cookies.append(_cookie(request, SESSION_COOKIE, token, SESSION_HOURS * 3600))

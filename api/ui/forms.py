@@ -14,15 +14,15 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.ui.auth import Form, posted
+from api.ui.pages import known_nation
 from api.ui.render import errors_by_field, page, share_text
-from registry.audit import Change, request_id
+from registry.audit import recorded
 from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
 from registry.contracts import Contract, add_contract
-from registry.errors import InvalidValue, RegistryError
+from registry.errors import InvalidValue, RegistryError, StaleVersion
 from registry.fleet import record_fleet_event
 from registry.nations import list_nations
 from registry.organisations import list_organisations
@@ -46,7 +46,7 @@ def _user(request: Request[Any, Any, Any]) -> str:
 
 def _version(form: Values) -> int:
     text = form.get("version") or ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidValue("version", "the form lost the record's version; reload the page")
     return int(text)
 
@@ -61,15 +61,22 @@ def _submit(
 ) -> Response[Any]:
     """Run one registry write with the posted values; show the form again if it is refused."""
     form = posted(request, data)
+    recorded(session).clear()
     try:
         write(form)
     except RegistryError as error:
         session.rollback()  # whatever the refused call did is dropped before anything commits
-        return show(form, errors_by_field(error), error.status)
-    made = session.exec(
-        select(func.max(Change.id)).where(col(Change.request_id) == request_id.get())
-    ).one()
-    return Redirect(f"/ui/programmes/{quote(slug)}?saved={made or 0}", status_code=303)
+        # A version sent in a form is no HTTP precondition (If-Match): a stale one is a conflict.
+        status = 409 if isinstance(error, StaleVersion) else error.status
+        return show(form, errors_by_field(error), status)
+    return Redirect(f"/ui/programmes/{quote(slug)}?saved={_made(session)}", status_code=303)
+
+
+def _made(session: Session) -> int:
+    """The change this request's write recorded (0 when it changed nothing)."""
+    session.flush()
+    changes = recorded(session)
+    return changes[-1].id or 0 if changes else 0
 
 
 # ---- Members -------------------------------------------------------------------------------
@@ -116,6 +123,8 @@ def member_add(
 def _spell_form(
     request: Request[Any, Any, Any], session: Session, slug: str, nation: str, template: str
 ) -> Show:
+    known_nation(session, nation)  # a 404 page for an address naming no nation
+
     def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
         spell, nation_ = current_participation(session, slug, nation)
         return page(
@@ -135,13 +144,14 @@ def member_edit(
     nation: FromPath[str],
 ) -> Response[str]:
     """Change a member's role, instrument, cost share or note."""
+    show = _spell_form(request, session, slug, nation, "member_edit.html")
     spell, _ = current_participation(session, slug, nation)
     values: Values = {
         "role": spell.role, "instrument": spell.instrument,
         "cost_share": share_text(spell.cost_share_bp), "note": spell.note,
         "version": str(spell.version),
     }  # fmt: skip
-    return _spell_form(request, session, slug, nation, "member_edit.html")(values, {}, 200)
+    return show(values, {}, 200)
 
 
 @post("/programmes/{slug:str}/members/{nation:str}/edit", sync_to_thread=False, opt=EDITOR)
@@ -171,8 +181,8 @@ def member_leave_form(
     nation: FromPath[str],
 ) -> Response[str]:
     """Record the date a member left; its history stays."""
-    spell, _ = current_participation(session, slug, nation)
     show = _spell_form(request, session, slug, nation, "member_leave.html")
+    spell, _ = current_participation(session, slug, nation)
     return show({"left": None, "version": str(spell.version)}, {}, 200)
 
 
@@ -277,7 +287,7 @@ def fleet_add(
 ) -> Response[Any]:
     def write(form: Values) -> object:
         contract = form.get("contract")
-        if contract is not None and not contract.isdigit():
+        if contract is not None and not (contract.isascii() and contract.isdigit()):
             raise InvalidValue("contract", "choose one of the programme's contracts")
         return record_fleet_event(
             session, programme=slug, kind=form.get("kind") or "", date=form.get("date") or "",

@@ -17,7 +17,7 @@ from registry.audit import Change
 from registry.choices import Category, ProgrammeStatus, UserRole
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
-from registry.nations import Nation, nation_code
+from registry.nations import Nation, find_nation
 from registry.participation import nation_programmes_on, participation_history
 from registry.search import changes_page, contracts_page, programmes_page
 from registry.views import programme_view
@@ -26,6 +26,14 @@ PER_PAGE = 50
 ACCOUNT_ENTITIES = ("user", "api_token")
 """Changes to accounts, which only admins see in the change log."""
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
+
+
+def known_nation(session: Session, code: str) -> Nation:
+    """The nation a page's address names; 404 when the registry has none such."""
+    nation = find_nation(session, code)
+    if nation is None:
+        raise NotFound("code", f"no nation {code!r} in the registry")
+    return nation
 
 
 def _offset(number: int) -> int:
@@ -64,9 +72,9 @@ def _saved(session: Session, saved: int | None, slug: str) -> Change | None:
     if not saved:
         return None
     change = session.get(Change, saved)
-    if change is None or not (change.key == slug or change.key.startswith(f"{slug}/")):
+    if change is None or change.entity in ACCOUNT_ENTITIES:
         return None
-    return change
+    return change if change.key == slug or change.key.startswith(f"{slug}/") else None
 
 
 @get("/programmes/{slug:str}", sync_to_thread=False)
@@ -88,7 +96,7 @@ def programme(
         request, "programme.html", view=view, others=others, today=today,
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
-        history=changes_page(session, within=slug, limit=PER_PAGE),
+        history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=PER_PAGE),
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
     )  # fmt: skip
 
@@ -99,9 +107,8 @@ def nation(
 ) -> Response[str]:
     """The programmes a nation takes part in today, and its history in the change log."""
     today = date.today()
-    memberships = nation_programmes_on(session, code, today)
-    nation_ = session.get(Nation, nation_code(code) or code)
-    assert nation_ is not None  # nation_programmes_on refused an unknown code
+    nation_ = known_nation(session, code)
+    memberships = nation_programmes_on(session, nation_.code, today)
     changes = session.exec(
         select(Change)
         .where(Change.entity == "participation", col(Change.key).endswith(f"/{nation_.code}"))
@@ -146,10 +153,10 @@ def programme_report(
 
 @get("/reports/nations/{code:str}", sync_to_thread=False)
 def nation_report(
-    request: Request[Any, Any, Any], code: FromPath[str], format: ReportFormat = None
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    code: FromPath[str],
+    format: ReportFormat = None,
 ) -> Response[bytes]:
     """The nation's participation report, as /reports serves it."""
-    alpha3 = nation_code(code)
-    if alpha3 is None:
-        raise NotFound("code", f"unknown nation {code!r}")
-    return report_response(request, "nation", alpha3, None, format)
+    return report_response(request, "nation", known_nation(session, code).code, None, format)
