@@ -16,6 +16,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _optional_flag(value: str | None) -> bool | None:
+    return None if value is None or value.strip() == "" else _flag(value, False)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -44,7 +48,5 @@ class Settings:
             port=int(env.get("REGISTRY_PORT") or 8000),
             max_body_bytes=int(env.get("REGISTRY_MAX_BODY_BYTES") or 10_000_000),
             cache_size=int(env.get("REGISTRY_CACHE_SIZE") or 4096),
-            secure_cookie=_flag(env.get("REGISTRY_SECURE_COOKIE"), True)
-            if (env.get("REGISTRY_SECURE_COOKIE") or "").strip()
-            else None,
+            secure_cookie=_optional_flag(env.get("REGISTRY_SECURE_COOKIE")),
         )
