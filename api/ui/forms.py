@@ -82,16 +82,29 @@ def _made(session: Session) -> int:
 # ---- Members -------------------------------------------------------------------------------
 
 
-def _member_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
+def _form(
+    request: Request[Any, Any, Any],
+    session: Session,
+    slug: str,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> Show:
+    """How a form page is shown: first empty or filled, again with the input and the messages."""
+
     def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
         return page(
-            request, "member_new.html", status=status, programme=get_programme(session, slug),
-            nations=[(n.code, f"{n.name} ({n.code})") for n in list_nations(session)],
-            roles=list(Role), instruments=list(Instrument),
-            values=values, errors=errors,
+            request, template, status=status, programme=get_programme(session, slug),
+            values=values, errors=errors, **context(),
         )  # fmt: skip
 
     return show
+
+
+def _member_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
+    return _form(request, session, slug, "member_new.html", lambda: {
+        "nations": [(n.code, f"{n.name} ({n.code})") for n in list_nations(session)],
+        "roles": list(Role), "instruments": list(Instrument),
+    })  # fmt: skip
 
 
 @get("/programmes/{slug:str}/members/new", sync_to_thread=False, opt=EDITOR)
@@ -125,15 +138,12 @@ def _spell_form(
 ) -> Show:
     known_nation(session, nation)  # a 404 page for an address naming no nation
 
-    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+    def context() -> dict[str, Any]:
         spell, nation_ = current_participation(session, slug, nation)
-        return page(
-            request, template, status=status, programme=get_programme(session, slug),
-            spell=spell, nation=nation_, roles=list(Role), instruments=list(Instrument),
-            values=values, errors=errors,
-        )  # fmt: skip
+        return {"spell": spell, "nation": nation_, "roles": list(Role),
+                "instruments": list(Instrument)}  # fmt: skip
 
-    return show
+    return _form(request, session, slug, template, context)
 
 
 @get("/programmes/{slug:str}/members/{nation:str}/edit", sync_to_thread=False, opt=EDITOR)
@@ -208,15 +218,10 @@ def member_leave(
 
 
 def _contract_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
-    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
-        return page(
-            request, "contract_new.html", status=status, programme=get_programme(session, slug),
-            organisations=[(o.slug, o.name) for o in list_organisations(session)],
-            kinds=list(ContractKind),
-            values=values, errors=errors,
-        )  # fmt: skip
-
-    return show
+    return _form(request, session, slug, "contract_new.html", lambda: {
+        "organisations": [(o.slug, o.name) for o in list_organisations(session)],
+        "kinds": list(ContractKind),
+    })  # fmt: skip
 
 
 @get("/programmes/{slug:str}/contracts/new", sync_to_thread=False, opt=EDITOR)
@@ -256,16 +261,12 @@ def _contract_label(contract: Contract) -> str:
 
 
 def _fleet_form(request: Request[Any, Any, Any], session: Session, slug: str) -> Show:
-    def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
+    def context() -> dict[str, Any]:
         contracts = contracts_page(session, programme=slug, sort="-signed", limit=500)
-        return page(
-            request, "fleet_new.html", status=status, programme=get_programme(session, slug),
-            contracts=[(str(c.id), _contract_label(c)) for c, *_ in contracts.items],
-            kinds=list(FleetEventKind),
-            values=values, errors=errors,
-        )  # fmt: skip
+        return {"contracts": [(str(c.id), _contract_label(c)) for c, *_ in contracts.items],
+                "kinds": list(FleetEventKind)}  # fmt: skip
 
-    return show
+    return _form(request, session, slug, "fleet_new.html", context)
 
 
 @get("/programmes/{slug:str}/fleet/new", sync_to_thread=False, opt=EDITOR)
