@@ -143,6 +143,46 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
     click.echo(f"{kind}: {len(rows)} rows, {verb} {len(result.rows)} records")
 
 
+@main.command("export")
+@click.argument("kind", type=click.Choice(["participations", "contracts", "fleet-events"]))
+@click.option("--format", "format_", type=click.Choice(["csv", "parquet", "xlsx"]),
+              default="csv", show_default=True, help="File format.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: CSV on standard output).")  # fmt: skip
+@click.pass_context
+def export_command(ctx: click.Context, kind: str, format_: str, out: Path | None) -> None:
+    """Export every record of a kind in the columns `registry import` reads."""
+    from registry.export import FileFormat, columns, export_rows, write_table
+
+    file_format = FileFormat(format_)
+    if out is None and file_format is not FileFormat.CSV:
+        raise click.UsageError(f"--format {format_} writes a binary file: give --out FILE")
+    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        rows = export_rows(session, kind)
+    data = write_table(rows, columns(kind), file_format, sheet=kind)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(out)  # readers never see half a file
+    click.echo(f"{kind}: {len(rows)} rows written to {out}", err=True)
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, file: Path) -> None:
+    """Copy the whole registry, consistently, into a new SQLite file."""
+    from registry.backup import backup, row_count
+
+    engine = _engine(ctx)
+    bar = click.progressbar(length=row_count(engine), label="rows", file=sys.stderr)
+    with _domain_errors(), bar:
+        counts = backup(engine, file, progress=lambda _table, rows: bar.update(rows))
+    click.echo(f"backup written to {file}: {sum(counts.values())} rows in {len(counts)} tables")
+
+
 @main.command()
 @click.argument(
     "kind", type=click.Choice(["programme", "nation", "membership", "contracts", "all"])

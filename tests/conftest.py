@@ -136,13 +136,11 @@ def empty_database_url(
     drop_database(admin, name)
 
 
-@pytest.fixture
-def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh, migrated database: empty, or holding the first data set when the test asks
-    for `seeded` (copied from a template loaded once per run, which is much faster)."""
-    seeded = "seeded" in request.fixturenames
+def fresh_engine(
+    backend: str, request: pytest.FixtureRequest, path: Path, *, seeded: bool
+) -> Iterator[Engine]:
+    """A migrated database of its own, copied from a template (seeded or not)."""
     if backend == "sqlite":
-        path = tmp_path / "registry.db"
         template = "sqlite_seeded_template" if seeded else "sqlite_template"
         shutil.copyfile(request.getfixturevalue(template), path)
         engine = make_engine(f"sqlite:///{path}")
@@ -156,6 +154,20 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     yield engine
     engine.dispose()
     drop_database(admin, name)
+
+
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, migrated database: empty, or holding the first data set when the test asks
+    for `seeded` (copied from a template loaded once per run, which is much faster)."""
+    seeded = "seeded" in request.fixturenames
+    yield from fresh_engine(backend, request, tmp_path / "registry.db", seeded=seeded)
+
+
+@pytest.fixture
+def second_engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """Another fresh, migrated, empty database on the same backend (for copies between two)."""
+    yield from fresh_engine(backend, request, tmp_path / "second.db", seeded=False)
 
 
 @pytest.fixture

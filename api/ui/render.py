@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -13,13 +12,14 @@ from litestar.enums import MediaType
 
 from registry.choices import UserRole
 from registry.errors import RegistryError
+from registry.export import percent_text
 from registry.users import User
 from reports.render import money, percent, when
 
 
 def share_text(bp: int | None) -> str:
     """Basis points as the percentage a form field shows: 1250 → "12.5"."""
-    return "" if bp is None else f"{Decimal(bp) / 100:f}"
+    return percent_text(bp) or ""
 
 
 def options(choices: Iterable[StrEnum]) -> list[tuple[str, str]]:
