@@ -1,47 +1,46 @@
-"""Charts for the reports, drawn with matplotlib and returned as inline SVG strings.
+"""Charts for the reports, written directly as inline SVG strings.
 
-Pure functions: a frame in, an `<svg>` element out (or None when there is nothing to draw).
-No pyplot, so no global figure state; the same data always gives the same bytes.
+Pure functions: a frame in, an `<svg>` element out (or None when there is nothing to draw). The
+SVG is built from the data alone, so the same data always gives the same bytes, in microseconds
+(a plotting library spent most of each report's time here). Text stays text: selectable,
+searchable, set in the page's font, and escaped, so names are never markup.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
-import matplotlib
 import polars as pl
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-from matplotlib.typing import RcKeyType
 
-_WIDTH = 6.3  # inches: the A4 text column; the SVG scales to it anyway
+_WIDTH = 630.0  # the A4 text column (6.3 in) at 100 units per inch; the SVG scales to its box
 _INK = "#1b2f4a"
-_RC: dict[RcKeyType, Any] = {
-    "svg.fonttype": "none",  # text stays text: selectable, searchable, set in the page's font
-    "svg.hashsalt": "reports.charts",  # clip-path and marker ids from content, not random
-    "text.parse_math": False,  # names are data: "$" is a dollar sign, not mathtext
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
+_GRID = "#cccccc"
+_FONT = 11.0
+_CHAR = 6.5  # the average width of a character at _FONT, to size the label column
+_BOTTOM = 62.0  # room for the year labels and the legend under the plot
 # Lead darkest, then lighter fills with hatching, so roles stay apart in greyscale print.
-_ROLES: dict[str, dict[str, Any]] = {
-    "lead": {"color": _INK},
-    "participant": {"color": "#8fa8c4"},
-    "partner": {"color": "#dbe3ec", "hatch": "///"},
-    "observer": {"color": "white", "hatch": "\\\\\\"},
+_ROLES: dict[str, tuple[str, str | None]] = {
+    "lead": (_INK, None),
+    "participant": ("#8fa8c4", None),
+    "partner": ("#dbe3ec", "M0,6 L6,0"),
+    "observer": ("white", "M0,0 L6,6"),
 }
 # Ordered dashed and lighter, in service solid and heavier: apart without colour.
-_SERIES: list[tuple[str, str, dict[str, Any]]] = [
-    ("ordered", "Ordered", {"color": "#6f8fb3", "linestyle": "--", "linewidth": 1.5}),
-    ("in_service", "In service", {"color": _INK, "linewidth": 2}),
+_SERIES = [
+    ("ordered", "Ordered", "#6f8fb3", 1.5, "6,3"),
+    ("in_service", "In service", _INK, 2.0, None),
 ]
+
+
+def _n(value: float) -> str:
+    """A coordinate with two decimals at most, the same text for the same value."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _year(day: date) -> float:
@@ -50,49 +49,104 @@ def _year(day: date) -> float:
     return day.year + (day - start).days / (date(day.year + 1, 1, 1) - start).days
 
 
-def _year_axis(fig: Figure, first: date, as_of: date) -> None:
-    (ax,) = fig.axes
+def _step(span: float, most: int) -> int:
+    """A round tick step (1, 2, 5, 10, 20, 50...) giving at most `most` ticks over `span`."""
+    step = 1
+    while span / step > most:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area inside the SVG and the years it shows."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    first: float
+    last: float
+
+    def x(self, year: float) -> float:
+        return self.left + (year - self.first) / (self.last - self.first) * (self.right - self.left)
+
+
+def _years(first: date, as_of: date) -> tuple[float, float, float]:
     left, right = math.floor(_year(first)), _year(as_of)
-    ax.set_xlim(left, right + max(0.1, (right - left) * 0.02))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
-    ax.axvline(right, color="black", linestyle=":", linewidth=1, label=f"as of {as_of}")
+    return left, right + max(0.1, (right - left) * 0.02), right
 
 
-def _layout(fig: Figure, *, left_in: float, title: bool) -> None:
-    """Fixed margins in inches (room for the labels, the legend below, the title above):
-    much faster than constrained layout, which measured every label of every report."""
-    width, height = fig.get_size_inches()
-    top_in = 0.45 if title else 0.15
-    fig.subplots_adjust(
-        left=left_in / width, right=1 - 0.15 / width, bottom=0.62 / height, top=1 - top_in / height
+def _year_axis(plot: _Plot, as_of_x: float, as_of: date) -> list[str]:
+    """Vertical grid lines and labels at whole years, the axis line, the as-of line."""
+    parts = []
+    span = plot.last - plot.first
+    step = _step(span, 12)
+    year = math.ceil(plot.first / step) * step
+    while year <= plot.last:
+        x = _n(plot.x(year))
+        parts.append(
+            f'<line x1="{x}" y1="{_n(plot.top)}" x2="{x}" y2="{_n(plot.bottom)}" '
+            f'stroke="{_GRID}" stroke-width="0.5"/>'
+            f'<text x="{x}" y="{_n(plot.bottom + 14)}" text-anchor="middle">{year}</text>'
+        )
+        year += step
+    parts.append(
+        f'<line x1="{_n(plot.left)}" y1="{_n(plot.bottom)}" x2="{_n(plot.right)}" '
+        f'y2="{_n(plot.bottom)}" stroke="black" stroke-width="0.8"/>'
+        f'<line x1="{_n(as_of_x)}" y1="{_n(plot.top)}" x2="{_n(as_of_x)}" '
+        f'y2="{_n(plot.bottom)}" stroke="black" stroke-width="1" stroke-dasharray="1.5,2.5"/>'
     )
+    return parts
 
 
-def _svg(fig: Figure, title: str | None, kind: str) -> str:
-    """Title above, legend below the plot, then the SVG element alone, scaled to its container."""
+def _legend(entries: list[tuple[str, str]], as_of: date, y: float) -> str:
+    """Swatches with their labels in one centred row, ending with the as-of line."""
+    items = [*entries, ('<line x1="0" y1="5" x2="18" y2="5" stroke="black" stroke-width="1" '
+                        'stroke-dasharray="1.5,2.5"/>', f"as of {as_of}")]  # fmt: skip
+    widths = [24 + len(label) * _CHAR + 16 for _, label in items]
+    x = (_WIDTH - sum(widths)) / 2
+    parts = []
+    for (swatch, label), width in zip(items, widths, strict=True):
+        parts.append(
+            f'<g transform="translate({_n(x)},{_n(y)})">{swatch}'
+            f'<text x="24" y="9">{escape(label)}</text></g>'
+        )
+        x += width
+    return "".join(parts)
+
+
+def _svg(kind: str, height: float, title: str | None, body: Iterable[str]) -> str:
+    """The SVG element: scaled to its container, titled, ids unique to this chart."""
+    inner = "".join(body)
     if title:
-        fig.suptitle(title, fontweight="bold", y=1 - 0.08 / fig.get_size_inches()[1], va="top")
-    (ax,) = fig.axes
-    handles, labels = ax.get_legend_handles_labels()  # matplotlib lists lines first
-    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("as of"))
-    fig.legend(
-        [handles[i] for i in order],
-        [labels[i] for i in order],
-        loc="lower center",
-        ncols=5,
-        frameon=False,
+        inner = (
+            f'<text x="{_n(_WIDTH / 2)}" y="20" text-anchor="middle" font-weight="bold" '
+            f'font-size="{_n(_FONT * 1.1)}">{escape(title)}</text>' + inner
+        )
+    # Two charts on one page must not share ids: name them after a digest of this chart.
+    prefix = f"{kind}-{hashlib.sha256(inner.encode()).hexdigest()[:8]}-"
+    inner = inner.replace('id="', f'id="{prefix}').replace("url(#", f"url(#{prefix}")
+    label = f" aria-label={quoteattr(title)}" if title else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" '
+        f'viewBox="0 0 {_n(_WIDTH)} {_n(height)}" role="img"{label} '
+        f'font-family="DejaVu Sans, sans-serif" font-size="{_n(_FONT)}" fill="{_INK}">'
+        f"{inner}</svg>"
     )
-    out = io.StringIO()
-    fig.savefig(
-        out, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+def _fill(role: str) -> tuple[str, str]:
+    """The fill for a role's bars and, for hatched roles, the pattern it needs."""
+    colour, hatch = _ROLES.get(role, _ROLES["participant"])
+    if hatch is None:
+        return colour, ""
+    pattern = (
+        f'<pattern id="{role}" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<rect width="6" height="6" fill="{colour}"/>'
+        f'<path d="{hatch}" stroke="{_INK}" stroke-width="0.6"/></pattern>'
     )
-    svg = out.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'width="[\d.]+pt" height="[\d.]+pt"', 'width="100%"', svg, count=1)
-    # Two charts on one page must not share ids: prefix them with a digest of this chart.
-    prefix = f"{kind}-{hashlib.sha256(svg.encode()).hexdigest()[:8]}-"
-    return re.sub(r'(\bid="|href="#|url\(#)', rf"\g<1>{prefix}", svg)
+    return f"url(#{role})", pattern
 
 
 def membership_timeline(
@@ -111,34 +165,40 @@ def membership_timeline(
     )
     row = {code: i for i, code in enumerate(nations["nation"])}
     roles = [r for r in _ROLES if r in spells["role"]] + sorted(set(spells["role"]) - set(_ROLES))
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(_WIDTH, 1.2 + 0.25 * nations.height))
-        longest = max(len(name) for name in nations["nation_name"])
-        _layout(fig, left_in=0.2 + 0.065 * longest, title=title is not None)
-        ax = fig.add_subplot()
-        for role in roles:
-            bars = spells.filter(pl.col("role") == role).sort("joined", "nation")
-            starts = [_year(d) for d in bars["joined"]]
-            ax.barh(
-                [row[n] for n in bars["nation"]],
-                [_year(e) - s for e, s in zip(bars["end"], starts, strict=True)],
-                left=starts,
-                height=0.6,
-                edgecolor=_INK,
-                linewidth=0.6,
-                label=role.capitalize(),
-                **_ROLES.get(role, _ROLES["participant"]),
+    names = nations["nation_name"].to_list()
+    top = 40.0 if title else 15.0
+    height = top + 25.0 * len(names) + _BOTTOM
+    first, last, right = _years(nations["joined"][0], as_of)
+    plot = _Plot(20 + _CHAR * max(map(len, names)), top, _WIDTH - 15, height - _BOTTOM, first, last)
+    fills = {role: _fill(role) for role in roles}
+    body = ["<defs>", *(pattern for _, pattern in fills.values()), "</defs>"]
+    body += _year_axis(plot, plot.x(right), as_of)
+    for i, name in enumerate(names):
+        body.append(
+            f'<text x="{_n(plot.left - 6)}" y="{_n(plot.top + 25 * i + 16)}" '
+            f'text-anchor="end">{escape(name)}</text>'
+        )
+    for role in roles:
+        paint = fills[role][0]
+        for nation, joined, end in (
+            spells.filter(pl.col("role") == role)
+            .sort("joined", "nation")
+            .select("nation", "joined", "end")
+            .iter_rows()
+        ):
+            x0, x1 = plot.x(_year(joined)), plot.x(_year(end))
+            body.append(
+                f'<rect x="{_n(x0)}" y="{_n(plot.top + 25 * row[nation] + 5)}" '
+                f'width="{_n(max(x1 - x0, 0.5))}" height="15" fill="{paint}" '
+                f'stroke="{_INK}" stroke-width="0.6"/>'
             )
-        # Row labels as plain text, not ticks: a tick is four artists, and with twenty nations
-        # the ticks cost more than the bars (measured: a quarter of the chart's time).
-        ax.set_yticks([])
-        for i, name in enumerate(nations["nation_name"]):
-            ax.text(-0.01, i, name, transform=ax.get_yaxis_transform(), ha="right", va="center")
-        ax.set_ylim(nations.height - 0.5, -0.5)  # first to join at the top
-        ax.grid(axis="x", color="#cccccc", linewidth=0.5)
-        ax.set_axisbelow(True)
-        _year_axis(fig, nations["joined"][0], as_of)
-        return _svg(fig, title, "timeline")
+    swatches = [
+        (f'<rect width="18" height="10" fill="{fills[r][0]}" stroke="{_INK}" stroke-width="0.6"/>',
+         r.capitalize())
+        for r in roles
+    ]  # fmt: skip
+    body.append(_legend(swatches, as_of, height - 26))
+    return _svg("timeline", height, title, body)
 
 
 def fleet_chart(points: pl.DataFrame, *, as_of: date, asset_type: str) -> str | None:
@@ -150,18 +210,34 @@ def fleet_chart(points: pl.DataFrame, *, as_of: date, asset_type: str) -> str | 
     )
     if points.is_empty():
         return None
-    xs = [_year(points["date"][0]), *(_year(d) for d in points["date"]), _year(as_of)]
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(_WIDTH, 2.8))
-        _layout(fig, left_in=0.45, title=True)
-        ax = fig.add_subplot()
-        for column, label, style in _SERIES:
-            values = points[column].to_list()
-            ax.step(xs, [0, *values, values[-1]], where="post", label=label, **style)
-        top = max(1, *points["ordered"], *points["in_service"])
-        ax.set_ylim(0, top * 1.12)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(axis="y", color="#cccccc", linewidth=0.5)
-        ax.set_axisbelow(True)
-        _year_axis(fig, points["date"][0], as_of)
-        return _svg(fig, f"{asset_type}: ordered and in service", "fleet")
+    height = 280.0
+    first, last, right = _years(points["date"][0], as_of)
+    plot = _Plot(45, 45, _WIDTH - 15, height - _BOTTOM, first, last)
+    most = int(max(1, *points["ordered"], *points["in_service"]))
+    ceiling = most * 1.12
+    step = _step(ceiling, 6)
+
+    def y(count: float) -> float:
+        return plot.bottom - count / ceiling * (plot.bottom - plot.top)
+
+    body = []
+    for count in range(0, math.floor(ceiling) + 1, step):
+        body.append(
+            f'<line x1="{_n(plot.left)}" y1="{_n(y(count))}" x2="{_n(plot.right)}" '
+            f'y2="{_n(y(count))}" stroke="{_GRID}" stroke-width="0.5"/>'
+            f'<text x="{_n(plot.left - 6)}" y="{_n(y(count) + 4)}" text-anchor="end">{count}</text>'
+        )
+    body += _year_axis(plot, plot.x(right), as_of)
+    xs = [plot.x(_year(d)) for d in points["date"]] + [plot.x(right)]
+    swatches = []
+    for column, label, colour, width, dashes in _SERIES:
+        values = points[column].to_list()
+        path = [f"M{_n(xs[0])},{_n(y(0))}"]
+        for i, value in enumerate(values):
+            path.append(f"V{_n(y(value))}H{_n(xs[i + 1])}")
+        dash = f' stroke-dasharray="{dashes}"' if dashes else ""
+        style = f'fill="none" stroke="{colour}" stroke-width="{_n(width)}"{dash}'
+        body.append(f'<path d="{"".join(path)}" {style}/>')
+        swatches.append((f'<line x1="0" y1="5" x2="18" y2="5" {style}/>', label))
+    body.append(_legend(swatches, as_of, height - 26))
+    return _svg("fleet", height, f"{asset_type}: ordered and in service", body)

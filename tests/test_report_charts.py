@@ -166,3 +166,19 @@ def test_untyped_frames_from_an_empty_or_all_current_table_still_work():
     assert "Netherlands" in texts(membership_timeline(current, as_of=AS_OF) or "<svg/>")
     empty = pl.DataFrame({c: [] for c in MMF.columns})
     assert membership_timeline(empty, as_of=AS_OF) is None
+
+
+def test_timeline_draws_a_bar_per_spell_scaled_to_its_dates():
+    root = ET.fromstring(draw("timeline"))
+    bars = [el for el in root if el.tag == f"{SVG}rect"]  # legend swatches sit in groups
+    assert len(bars) == MMF.height
+    widths = sorted(float(bar.get("width", 0)) for bar in bars)
+    # Norway's first spell (2016-07-28 to 2018-01-01) is the shortest after Denmark's few weeks.
+    assert widths[1] / widths[-1] == pytest.approx((2018 - 2016.57) / (2025.67 - 2012.5), abs=0.01)
+
+
+def test_fleet_chart_steps_follow_the_totals():
+    root = ET.fromstring(draw("fleet"))
+    paths = [el.get("d", "") for el in root if el.tag == f"{SVG}path"]
+    assert len(paths) == 2  # ordered, in service
+    assert [p.count("V") for p in paths] == [3, 3]  # one rise per date with a change or not
