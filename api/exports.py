@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from enum import StrEnum
@@ -13,6 +12,7 @@ import polars as pl
 from litestar import Request, Response
 
 from registry.errors import InvalidValue
+from registry.export import FileFormat, file_bytes
 
 
 class Format(StrEnum):
@@ -76,16 +76,9 @@ def export(
     items: Sequence[msgspec.Struct], columns: Sequence[str], kind: Format, name: str
 ) -> Response[bytes]:
     """The file response for a list, with its content type and a download file name."""
-    table = frame(items, columns)
-    buffer = io.BytesIO()
-    if kind is Format.CSV:
-        table.write_csv(buffer)
-    elif kind is Format.PARQUET:
-        table.write_parquet(buffer)
-    else:
-        table.write_excel(buffer, worksheet=name[:31])
+    data = file_bytes(frame(items, columns), FileFormat(kind.value), sheet=name)
     return Response(
-        buffer.getvalue(),
+        data,
         media_type=MEDIA_TYPES[kind],
         headers={"Content-Disposition": f'attachment; filename="{name}.{kind.value}"'},
     )

@@ -140,6 +140,11 @@ def write_table(rows: list[Row], names: list[str], format: FileFormat, *, sheet:
         {name: [row.get(name) for row in rows] for name in names},
         schema=dict.fromkeys(names, pl.String),
     )
+    return file_bytes(table, format, sheet=sheet)
+
+
+def file_bytes(table: pl.DataFrame, format: FileFormat, *, sheet: str) -> bytes:
+    """A frame as the bytes of a CSV, Parquet or XLSX file (the sheet named `sheet`)."""
     buffer = io.BytesIO()
     if format is FileFormat.CSV:
         table.write_csv(buffer)
