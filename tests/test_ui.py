@@ -213,6 +213,10 @@ def test_programmes_are_found_by_name_and_filtered(client, seeded, staff):
     fleets = Html(client.get("/ui/programmes", params={"category": "multinational-fleet"}).text)
     assert fleets.values["category"] == "multinational-fleet"
     assert all("multinational-fleet" in row for row in fleets.rows[""][1:])
+    luxembourg = Html(client.get("/ui/programmes", params={"nation": "LUX"}).text)
+    assert luxembourg.values["nation"] == "LUX"
+    assert "/ui/programmes/mmf" in luxembourg.links
+    assert len(luxembourg.rows[""]) - 1 < len(Html(client.get("/ui/programmes").text).rows[""]) - 1
 
 
 def test_the_programme_page_shows_members_contracts_fleet_history_and_its_report(

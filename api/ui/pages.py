@@ -17,7 +17,7 @@ from registry.audit import Change
 from registry.choices import Category, ProgrammeStatus, UserRole
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
-from registry.nations import Nation, find_nation
+from registry.nations import Nation, find_nation, list_nations
 from registry.participation import nation_programmes_on, participation_history
 from registry.search import changes_page, contracts_page, programmes_page
 from registry.views import programme_view
@@ -53,17 +53,20 @@ def programmes(
     q: FromQuery[str | None] = None,
     category: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
+    nation: FromQuery[str | None] = None,
     number: PageNumber = 1,
 ) -> Response[str]:
-    """Find a programme by name, acronym or slug; filter by category and status."""
+    """Find a programme by name, acronym or slug; filter by category, status, member today."""
     found = programmes_page(
         session, q=q or None, category=category or None, status=status or None,
-        limit=PER_PAGE, offset=_offset(number),
+        nation=nation or None, limit=PER_PAGE, offset=_offset(number),
     )  # fmt: skip
+    filters = {"q": q, "category": category, "status": status, "nation": nation}
     return page(
         request, "programmes.html", found=found, number=number, per_page=PER_PAGE,
-        filters={"q": q or "", "category": category or "", "status": status or ""},
+        filters={name: value or "" for name, value in filters.items()},
         categories=list(Category), statuses=list(ProgrammeStatus),
+        nations=list_nations(session),
     )  # fmt: skip
 
 
