@@ -21,6 +21,7 @@ from api.cache import AnswerCache
 from api.deps import access_guard, provide_session, request_id_middleware
 from api.docs import READ_ERRORS
 from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
+from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
 from registry.settings import Settings
 
@@ -106,7 +107,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[request_id_middleware],
         exception_handlers=problems.handlers,  # type: ignore[arg-type]
         openapi_config=_openapi(),
-        state=State({"engine": engine, "settings": settings, "cache": cache}),
+        state=State(
+            {
+                "engine": engine,
+                "settings": settings,
+                "cache": cache,
+                "signin_throttle": SignInThrottle(),
+            }
+        ),
         request_max_body_size=settings.max_body_bytes,
         on_shutdown=[engine.dispose, cache.engine.dispose],
     )

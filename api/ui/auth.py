@@ -16,6 +16,7 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from api.ui.render import page
+from api.ui.throttle import SignInThrottle
 from registry.errors import Forbidden, Unauthorized
 from registry.users import authenticate, require_role
 from registry.web_sessions import SESSION_HOURS, close_session, find_session, open_session
@@ -141,11 +142,18 @@ def signin(
     if not same_token(data.get(FORM_TOKEN), request.cookies.get(SIGNIN_COOKIE, "")):
         errors = {"form": "the sign-in form expired; please try again"}
         return _signin_page(request, next_, {"username": username}, errors, 403)
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    address = request.client.host if request.client else ""
+    if wait := throttle.wait(username, address):
+        errors = {"password": f"too many failed sign-ins; try again in {wait // 60 + 1} minutes"}
+        return _signin_page(request, next_, {"username": username}, errors, 429)
     try:
         user = authenticate(session, username, str(data.get("password") or ""))
     except Unauthorized:
+        throttle.failed(username, address)
         errors = {"password": "unknown user or wrong password"}
         return _signin_page(request, next_, {"username": username}, errors, 422)
+    throttle.succeeded(username, address)
     token = open_session(session, user)
     response: Response[Any] = Redirect(next_, status_code=303)
     response.cookies.append(_cookie(request, SESSION_COOKIE, token, SESSION_HOURS * 3600))
