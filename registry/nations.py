@@ -12,7 +12,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from registry.audit import begin_write, record_change, snapshot
 from registry.checks import Checks
 from registry.choices import Action, NationKind
-from registry.errors import Conflict
+from registry.errors import Conflict, NotFound
 
 # Names people still write that ISO 3166 no longer lists.
 _ALIASES = {
@@ -60,6 +60,15 @@ def find_nation(session: Session, value: Any) -> Nation | None:
             select(Nation).where(func.lower(Nation.name) == value.strip().casefold())
         ).first()
     return session.get(Nation, code) if code else None
+
+
+def get_nation(session: Session, value: Any, *, field: str = "code") -> Nation:
+    """The registry's nation named by an address or parameter; 404 naming `field` otherwise."""
+    checks = Checks()
+    nation = check_nation(session, checks, value, field)
+    if nation is None:
+        raise NotFound(checks.errors)
+    return nation
 
 
 def check_nation(

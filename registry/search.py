@@ -143,6 +143,10 @@ def _id_of(session: Session, table: type[Programme] | type[Organisation], slug: 
     return int(found) if found is not None else -1
 
 
+ACCOUNT_ENTITIES = ("user", "api_token")
+"""Changes to accounts, which only admins are shown in the change log."""
+
+
 def changes_page(
     session: Session,
     *,

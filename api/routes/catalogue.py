@@ -16,14 +16,11 @@ from api.deps import etag, is_admin
 from api.docs import READ_ERRORS
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
-from registry.checks import Checks
-from registry.nations import check_nation, list_nations
+from registry.nations import get_nation, list_nations
 from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
 from registry.programmes import Programme
-from registry.search import changes_page
-
-ACCOUNT_ENTITIES = ("user", "api_token")
+from registry.search import ACCOUNT_ENTITIES, changes_page
 
 
 def _page_or_file(
@@ -77,12 +74,7 @@ def nation(
 
 
 def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
-    checks = Checks()
-    found = check_nation(session, checks, code, "code")
-    if found is None:
-        from registry.errors import NotFound
-
-        raise NotFound(checks.errors)
+    found = get_nation(session, code)
     programmes = [
         wire.NationProgramme(
             slug=p.slug,

@@ -74,11 +74,8 @@ def posted(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, s
         raise Forbidden(
             FORM_TOKEN, "this form was not sent from a page of this session; reload and try again"
         )
-    return {
-        name: (str(value).strip() or None) if not isinstance(value, list) else str(value[-1])
-        for name, value in data.items()
-        if name != FORM_TOKEN
-    }
+    last = {name: value[-1] if isinstance(value, list) else value for name, value in data.items()}
+    return {name: str(value).strip() or None for name, value in last.items() if name != FORM_TOKEN}
 
 
 def same_token(sent: Any, expected: str) -> bool:
@@ -95,9 +92,8 @@ def _secure(request: Request[Any, Any, Any]) -> bool:
     setting: bool | None = request.app.state.settings.secure_cookie
     if setting is not None:
         return setting
-    local = (request.url.hostname or "") in LOOPBACK or (request.url.hostname or "").startswith(
-        "127."
-    )
+    host = request.url.hostname or ""
+    local = host in LOOPBACK or host.startswith("127.")
     return not (local and request.url.scheme == "http")
 
 

@@ -17,14 +17,13 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from api.ui.auth import Form, posted
-from api.ui.pages import known_nation
 from api.ui.render import errors_by_field, page, share_text
 from registry.audit import recorded
 from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
 from registry.contracts import Contract, add_contract
 from registry.errors import InvalidValue, RegistryError, StaleVersion
 from registry.fleet import record_fleet_event
-from registry.nations import list_nations
+from registry.nations import get_nation, list_nations
 from registry.organisations import list_organisations
 from registry.participation import (
     current_participation,
@@ -136,7 +135,7 @@ def member_add(
 def _spell_form(
     request: Request[Any, Any, Any], session: Session, slug: str, nation: str, template: str
 ) -> Show:
-    known_nation(session, nation)  # a 404 page for an address naming no nation
+    get_nation(session, nation)  # a 404 page for an address naming no nation
 
     def context() -> dict[str, Any]:
         spell, nation_ = current_participation(session, slug, nation)

@@ -15,25 +15,14 @@ from api.routes.reports import ReportFormat, report_response
 from api.ui.render import page
 from registry.audit import Change
 from registry.choices import Category, ProgrammeStatus, UserRole
-from registry.errors import NotFound
 from registry.fleet import fleet_timeline
-from registry.nations import Nation, find_nation, list_nations
+from registry.nations import get_nation, list_nations
 from registry.participation import nation_programmes_on, participation_history
-from registry.search import changes_page, contracts_page, programmes_page
+from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page, programmes_page
 from registry.views import programme_view
 
 PER_PAGE = 50
-ACCOUNT_ENTITIES = ("user", "api_token")
-"""Changes to accounts, which only admins see in the change log."""
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
-
-
-def known_nation(session: Session, code: str) -> Nation:
-    """The nation a page's address names; 404 when the registry has none such."""
-    nation = find_nation(session, code)
-    if nation is None:
-        raise NotFound("code", f"no nation {code!r} in the registry")
-    return nation
 
 
 def _offset(number: int) -> int:
@@ -110,7 +99,7 @@ def nation(
 ) -> Response[str]:
     """The programmes a nation takes part in today, and its history in the change log."""
     today = date.today()
-    nation_ = known_nation(session, code)
+    nation_ = get_nation(session, code)
     memberships = nation_programmes_on(session, nation_.code, today)
     changes = session.exec(
         select(Change)
@@ -162,4 +151,4 @@ def nation_report(
     format: ReportFormat = None,
 ) -> Response[bytes]:
     """The nation's participation report, as /reports serves it."""
-    return report_response(request, "nation", known_nation(session, code).code, None, format)
+    return report_response(request, "nation", get_nation(session, code).code, None, format)
