@@ -19,6 +19,16 @@ from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, Unautho
 _hasher = PasswordHasher()
 _NO_USER_HASH = _hasher.hash("no such user")
 """Checked when the user is unknown, so an answer takes as long whether the name exists or not."""
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with `hasher`'s cost (the tests use argon2's cheapest; a stored hash
+    is always checked with the cost it was made with)."""
+    global _hasher, _NO_USER_HASH
+    _hasher = hasher
+    _NO_USER_HASH = hasher.hash("no such user")
+
+
 _RANK = {UserRole.VIEWER: 0, UserRole.EDITOR: 1, UserRole.ADMIN: 2}
 TOKEN_PREFIX = "reg_"
 MIN_PASSWORD_LENGTH = 12

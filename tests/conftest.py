@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -32,7 +33,7 @@ from registry.errors import RegistryError
 from registry.migrate import upgrade
 from registry.schema import metadata
 from registry.settings import Settings
-from registry.users import add_user, create_token
+from registry.users import add_user, create_token, use_password_hasher
 from seed.load import load_first_data_set, load_nations
 
 POSTGRES_URL = os.environ.get(
@@ -40,6 +41,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+# argon2 at its cheapest: the tests check that passwords are hashed and verified, not how slowly.
+use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def postgres_url(database: str) -> str:
