@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.exc import DBAPIError
 
 from registry.database import make_engine
 from registry.errors import InvalidValue
@@ -20,6 +21,9 @@ from registry.schema import metadata
 SKIPPED = ("web_session",)
 """Signed-in browser sessions are not data: a restored registry starts with none."""
 BATCH = 5_000
+WRITE_FAILURES = {3, 8, 10, 13, 14}
+"""SQLite's primary result codes for a file it cannot write: PERM, READONLY, IOERR, FULL and
+CANTOPEN (a full disk is `SQLITE_FULL`, "database or disk is full")."""
 
 
 def _snapshot(engine: Engine) -> Connection:
@@ -49,6 +53,8 @@ def backup(
         raise InvalidValue("file", f"{target} exists; choose a new file name")
     if current_revision(engine) != head_revision():
         raise InvalidValue("database", "its schema is not the newest: run `registry db upgrade`")
+    if not target.parent.is_dir():
+        raise InvalidValue("file", f"no folder {target.parent} to write {target.name} in")
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     copy = make_engine(f"sqlite:///{partial.resolve()}")
@@ -73,11 +79,25 @@ def backup(
             raw.cursor().execute("PRAGMA journal_mode=DELETE")  # fold the log into the one file
         finally:
             raw.close()
-    except BaseException:
+        copy.dispose()
+        partial.rename(target)
+    except BaseException as error:
         copy.dispose()
         for leftover in partial.parent.glob(f"{partial.name}*"):
-            leftover.unlink()
+            leftover.unlink(missing_ok=True)
+        if reason := _write_failure(error):
+            raise InvalidValue("file", f"cannot write {target}: {reason}") from None
         raise
-    copy.dispose()
-    partial.rename(target)
     return counts
+
+
+def _write_failure(error: BaseException) -> str | None:
+    """Why writing the copy failed, when `error` says it could not be written (a full disk, a
+    folder without permission); None for anything else."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, DBAPIError):
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in WRITE_FAILURES:
+            return str(error.orig)
+    return None

@@ -1,45 +1,169 @@
-"""The `registry` command line."""
+"""The `registry` command line.
+
+Every failure is reported the same way: one `error: FIELD: message` line per problem on standard
+error (`error: row N: FIELD: message` for an import row) and exit status 1; never a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from registry.database import make_engine, unit_of_work
-from registry.errors import RegistryError
+from registry.errors import FieldError, InvalidValue, RegistryError
 from registry.settings import Settings
+
+SHUTDOWN_TIMEOUT = 10
+"""Seconds `registry serve` lets running requests finish after SIGTERM before cancelling them."""
+HEADER_LIMIT = 64 * 1024
+"""Bytes of request line and headers the server reads before answering 400."""
+KEEP_ALIVE_TIMEOUT = 5
+"""Seconds an idle keep-alive connection stays open after its last response."""
+
+
+class Failed(click.ClickException):
+    """A command failed: its problems, shown as `error: FIELD: message` lines."""
+
+    def __init__(self, problems: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+    def show(self, file: Any = None) -> None:
+        _release_stdout()
+        for problem in self.problems:
+            where = f"row {problem.row}: " if problem.row is not None else ""
+            click.echo(f"error: {where}{problem.field}: {problem.message}", err=True)
+
+
+def _param_name(param: click.Parameter | None) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len).lstrip("-")
+    return (param.name if param is not None else None) or "usage"
+
+
+def _usage_problem(error: click.UsageError) -> FieldError:
+    param = getattr(error, "param", None)
+    if isinstance(error, click.MissingParameter) and param is not None:
+        return FieldError(_param_name(param), "is required")
+    if isinstance(error, click.BadParameter) and param is not None:
+        return FieldError(_param_name(param), error.message)
+    return FieldError("usage", error.format_message())
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def problems_of(error: BaseException) -> list[FieldError]:
+    """What a failure means to the person at the command line, by field."""
+    if isinstance(error, RegistryError):
+        return error.errors
+    if isinstance(error, click.UsageError):
+        return [_usage_problem(error)]
+    if isinstance(error, click.ClickException):
+        return [FieldError("usage", error.format_message())]
+    if isinstance(error, (ArgumentError, NoSuchModuleError)):
+        return [FieldError("REGISTRY_DATABASE_URL", _first_line(error))]
+    if isinstance(error, DBAPIError):  # the driver's own words, without the SQL
+        return [FieldError("database", _first_line(error.orig or error))]
+    if isinstance(error, SQLAlchemyError):
+        return [FieldError("database", _first_line(error))]
+    if isinstance(error, OSError):
+        reason = error.strerror or _first_line(error)
+        where = f"{error.filename}: " if error.filename else ""
+        return [FieldError("file" if error.filename else "output", where + reason)]
+    if isinstance(error, KeyboardInterrupt):
+        return [FieldError("interrupted", "stopped before it finished")]
+    return [FieldError("internal", f"{type(error).__name__}: {error} (run with --traceback)")]
+
+
+def _release_stdout() -> None:
+    """After a failed write to standard output (a full disk), drop what is still buffered there,
+    so that Python's own flush at exit cannot print a traceback."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
 
 
 @contextmanager
-def _domain_errors() -> Iterator[None]:
-    """Print a refused request as `error: field: message` and exit 1; nothing was written."""
+def writing(field: str, path: Path | str) -> Iterator[None]:
+    """Report a failure to write `path` (full disk, no permission) against `field`."""
     try:
         yield
-    except RegistryError as error:
-        for problem in error.errors:
-            where = f"row {problem.row}: " if problem.row is not None else ""
-            click.echo(f"error: {where}{problem.field}: {problem.message}", err=True)
-        sys.exit(1)
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise
+        reason = error.strerror or _first_line(error)
+        raise InvalidValue(field, f"cannot write {path}: {reason}") from None
+
+
+class Registry(click.Group):
+    """The command group: turns every failure of a command into `error:` lines and exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            raise Failed(problems_of(error)) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, Failed, click.exceptions.NoArgsIsHelpError):
+            raise
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # the reader went away (`| head`): stop quietly
+                raise
+            raise Failed(problems_of(error)) from None
+        except (Exception, KeyboardInterrupt) as error:
+            expected = isinstance(error, (RegistryError, click.ClickException, KeyboardInterrupt))
+            if ctx.params.get("traceback") and not expected:
+                raise
+            raise Failed(problems_of(error)) from None
 
 
 def _engine(ctx: click.Context) -> Engine:
     """The database engine for this command, closed when the command ends."""
-    settings: Settings = ctx.obj
-    engine = make_engine(settings.database_url)
+    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
+    try:
+        engine = make_engine(
+            settings.database_url,
+            timeout=settings.db_timeout,
+            statement_timeout=settings.statement_timeout,
+        )
+    except OSError as error:  # a SQLite file whose folder cannot be made
+        raise InvalidValue("REGISTRY_DATABASE_URL", f"{error.filename}: {error.strerror}") from None
     ctx.call_on_close(engine.dispose)
     return engine
 
 
-@click.group()
+@click.group(cls=Registry)
+@click.option("--traceback", is_flag=True, help="Show the traceback of an unexpected failure.")
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """Registry of multinational defence procurement programmes."""
+def main(ctx: click.Context, traceback: bool) -> None:
+    """Registry of multinational defence procurement programmes.
+
+    A failure prints `error: FIELD: message` (one line per problem) and exits with status 1.
+    """
     ctx.obj = Settings.from_env()
 
 
@@ -80,7 +204,7 @@ def seed(ctx: click.Context) -> None:
     from seed.load import load_first_data_set
 
     engine = _engine(ctx)
-    with _domain_errors(), unit_of_work(engine) as session:
+    with unit_of_work(engine) as session:
         created = load_first_data_set(session)
     click.echo(
         "created: " + (", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "nothing new")
@@ -91,34 +215,89 @@ def seed(ctx: click.Context) -> None:
             click.echo(f"  {name:<14} {count:>6}")
 
 
+def log_config() -> dict[str, Any]:
+    """Logging for `registry serve`: the registry's own lines (one per request, with its id) at
+    INFO; uvicorn's warnings; no uvicorn access log; no WeasyPrint or fontTools chatter."""
+    stderr = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": stderr},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "registry": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
+        },
+    }
+
+
+def uvicorn_options(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int = 1,
+    shutdown_timeout: int = SHUTDOWN_TIMEOUT,
+) -> dict[str, Any]:
+    """Everything `registry serve` hands to `uvicorn.run`, in one place."""
+    return {
+        "app": "api.app:serve_app",
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": workers,
+        # h11 bounds the request line and headers (httptools reads header lines of 8 MB).
+        "http": "h11",
+        "h11_max_incomplete_event_size": HEADER_LIMIT,
+        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
+        # On SIGTERM, running requests get this long to finish; then they are cancelled.
+        "timeout_graceful_shutdown": shutdown_timeout,
+        # uvicorn believes X-Forwarded-* from 127.0.0.1 unless told otherwise: trust only the
+        # proxies configured, and read the headers at all only when there are some.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "server_header": False,
+        "access_log": False,  # the application logs each request with its id
+        "log_config": log_config(),
+    }
+
+
 @main.command()
 @click.option(
     "--host", default=None, help="Address to listen on (REGISTRY_HOST, default 127.0.0.1)."
 )
 @click.option("--port", type=int, default=None, help="Port (REGISTRY_PORT, default 8000).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes.")  # fmt: skip
+@click.option("--shutdown-timeout", type=click.IntRange(min=0), default=SHUTDOWN_TIMEOUT,
+              show_default=True,
+              help="Seconds running requests get to finish after SIGTERM or Ctrl-C.")  # fmt: skip
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, workers: int, shutdown_timeout: int
+) -> None:
     """Serve the API and the staff pages; creates an admin first when no user exists."""
     import uvicorn
 
     from registry.users import first_admin
 
     settings: Settings = ctx.obj
-    host, port = host or settings.host, port or settings.port
-    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+    options = uvicorn_options(
+        settings, host=host, port=port, workers=workers, shutdown_timeout=shutdown_timeout
+    )
+    with unit_of_work(_engine(ctx)) as session:
         password = first_admin(session, actor="cli")
     if password is not None:
         click.echo(
             "no user existed: created user admin (role admin) with the password below; it is "
             f"shown only now, keep it safe:\n\n    {password}\n"
         )
-    base = f"http://{host}:{port}"
+    base = f"http://{options['host']}:{options['port']}"
     click.echo(f"serving {base} (staff pages: {base}/ui, API docs: {base}/schema/swagger)")
-    uvicorn.run(
-        "api.app:serve_app", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False,
-    )  # fmt: skip
+    uvicorn.run(**options)
 
 
 @main.command("import")
@@ -131,8 +310,12 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
     """Import a CSV or XLSX file: every row or, if any row is bad, none."""
     from registry.imports import import_rows, read_table
 
-    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
-        rows = read_table(file.read_bytes(), filename=file.name)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise InvalidValue("file", f"cannot read {file}: {error.strerror}") from None
+    with unit_of_work(_engine(ctx)) as session:
+        rows = read_table(data, filename=file.name)
         with click.progressbar(length=len(rows), label=f"{kind}", file=sys.stderr) as bar:
             result = import_rows(
                 session, kind, rows, actor=actor, dry_run=dry_run, progress=bar.update
@@ -148,24 +331,27 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
 @click.option("--format", "format_", type=click.Choice(["csv", "parquet", "xlsx"]),
               default="csv", show_default=True, help="File format.")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: CSV on standard output).")  # fmt: skip
+              help="File to write (default: CSV on standard output). Written under a temporary "
+                   "name beside it and renamed when complete, replacing any file of that name; "
+                   "a failure leaves no file.")  # fmt: skip
 @click.pass_context
 def export_command(ctx: click.Context, kind: str, format_: str, out: Path | None) -> None:
     """Export every record of a kind in the columns `registry import` reads."""
-    from registry.export import FileFormat, columns, export_rows, write_table
+    from registry.export import FileFormat, columns, export_rows, write_file, write_table
 
     file_format = FileFormat(format_)
     if out is None and file_format is not FileFormat.CSV:
-        raise click.UsageError(f"--format {format_} writes a binary file: give --out FILE")
-    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+        raise InvalidValue("out", f"--format {format_} writes a binary file: give --out FILE")
+    with unit_of_work(_engine(ctx)) as session:
         rows = export_rows(session, kind)
     data = write_table(rows, columns(kind), file_format, sheet=kind)
     if out is None:
-        sys.stdout.buffer.write(data)
+        with writing("output", "standard output"):
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         return
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(out)  # readers never see half a file
+    with writing("out", out):
+        write_file(out, data)
     click.echo(f"{kind}: {len(rows)} rows written to {out}", err=True)
 
 
@@ -173,12 +359,15 @@ def export_command(ctx: click.Context, kind: str, format_: str, out: Path | None
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup_command(ctx: click.Context, file: Path) -> None:
-    """Copy the whole registry, consistently, into a new SQLite file."""
+    """Copy the whole registry, consistently, into a new SQLite file.
+
+    Refuses an existing FILE. Written under a temporary name beside FILE and renamed when
+    complete: a failure (a full disk, Ctrl-C) leaves no file."""
     from registry.backup import backup, row_count
 
     engine = _engine(ctx)
     bar = click.progressbar(length=row_count(engine), label="rows", file=sys.stderr)
-    with _domain_errors(), bar:
+    with bar:
         counts = backup(engine, file, progress=lambda _table, rows: bar.update(rows))
     click.echo(f"backup written to {file}: {sum(counts.values())} rows in {len(counts)} tables")
 
@@ -194,18 +383,24 @@ def backup_command(ctx: click.Context, file: Path) -> None:
               help="Folder to write (created if missing).")  # fmt: skip
 @click.pass_context
 def report(ctx: click.Context, kind: str, as_of: datetime | None, pdf: bool, out: Path) -> None:
-    """Write print-ready reports (HTML, and PDF with --pdf) and an index page to a folder."""
+    """Write print-ready reports (HTML, and PDF with --pdf) and an index page to a folder.
+
+    Every file is written into a temporary folder first and moved into DIR only when all are
+    done, so a failure (a full disk, Ctrl-C) leaves DIR as it was. A new DIR appears whole; an
+    existing DIR keeps its other files, and reports of the same names are replaced."""
     from reports.build import write_reports
 
     day = as_of.date() if as_of else date.today()
+    engine = _engine(ctx)
     with click.progressbar(length=1, label=f"{kind} reports", file=sys.stderr) as bar:
 
         def start(total: int) -> None:
             bar.length = max(total, 1)
 
-        written = write_reports(
-            _engine(ctx), kind, out, as_of=day, pdf=pdf, progress=bar.update, on_start=start
-        )
+        with writing("out", out):
+            written = write_reports(
+                engine, kind, out, as_of=day, pdf=pdf, progress=bar.update, on_start=start
+            )
     click.echo(f"wrote {len(written)} files to {out} (open {out / 'index.html'})")
 
 
@@ -227,7 +422,7 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+    with unit_of_work(_engine(ctx)) as session:
         add_user(session, username=name, role=role, password=password, actor="cli")
     click.echo(f"user {name} added as {role}")
 
@@ -244,7 +439,7 @@ def token_create(ctx: click.Context, name: str) -> None:
     """Create an API token for user NAME and print it once, alone on the last line."""
     from registry.users import create_token
 
-    with _domain_errors(), unit_of_work(_engine(ctx)) as session:
+    with unit_of_work(_engine(ctx)) as session:
         row, secret = create_token(session, username=name, actor="cli")
     click.echo(f"token {row.hint}… for {name}; it is shown only now, keep it safe:")
     click.echo(secret)

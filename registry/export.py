@@ -4,9 +4,14 @@ read back by `registry import` (a round trip keeps every value)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -153,3 +158,28 @@ def file_bytes(table: pl.DataFrame, format: FileFormat, *, sheet: str) -> bytes:
     else:
         table.write_excel(buffer, worksheet=sheet[:31])
     return buffer.getvalue()
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """A new temporary path beside `target` to write a file or folder at. When the block ends it
+    is renamed to `target` (replacing a file of that name); when the block fails in any way
+    (Ctrl-C included) it is removed. Nobody ever sees a half-written `target`."""
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.partial")
+    try:
+        yield partial
+        partial.replace(target)
+    except BaseException:
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+        raise
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write `data` to `target` whole, or leave no file (see `replacing`)."""
+    with replacing(target) as partial, partial.open("xb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())  # on disk before the rename makes it visible

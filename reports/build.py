@@ -2,14 +2,20 @@
 
 Many reports are drawn by one process per core (charts cost ~0.1 s each): each worker reads the
 same database into its own frames, so nothing large crosses between processes.
+
+Everything is written into a temporary folder first and moved into place only when every file is
+done, so a failure (a full disk, Ctrl-C) leaves the target folder as it was.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from registry.database import make_engine
+from registry.export import replacing
 from reports import documents
 from reports.frames import Frames, load_frames
 from reports.render import Stamp
@@ -97,7 +104,10 @@ def write_reports(
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Write the reports and an index page linking them; returns the files written."""
+    """Write the reports and an index page linking them into `out`; returns the files written.
+
+    A new `out` appears whole; an existing one keeps its other files, and files of the same
+    names are replaced one by one, each whole."""
     frames = load_frames(engine)
     stamp = documents.stamp(frames, as_of)
     todo = jobs(frames, kind)
@@ -106,23 +116,49 @@ def write_reports(
     tick = progress or (lambda _: None)
     workers = workers or os.cpu_count() or 1
     written: list[Path] = []
-    if workers > 1 and len(todo) >= PARALLEL_FROM:
-        # One process per core already: each worker's polars keeps to one thread (the workers
-        # take the variable from this process's environment when they start).
-        threads = os.environ.get("POLARS_MAX_THREADS")
-        os.environ["POLARS_MAX_THREADS"] = "1"
-        try:
-            written = _in_workers(todo, engine, stamp, out, pdf, workers, tick)
-        finally:
-            if threads is None:
-                del os.environ["POLARS_MAX_THREADS"]
-            else:
-                os.environ["POLARS_MAX_THREADS"] = threads
-    else:
-        for job in todo:
-            written += _write(frames, stamp, job, out, pdf)
-            tick(1)
-    return _index(todo, stamp, out, written)
+    with _staged(out) as folder:
+        if workers > 1 and len(todo) >= PARALLEL_FROM:
+            # One process per core already: each worker's polars keeps to one thread (the
+            # workers take the variable from this process's environment when they start).
+            threads = os.environ.get("POLARS_MAX_THREADS")
+            os.environ["POLARS_MAX_THREADS"] = "1"
+            try:
+                written = _in_workers(todo, engine, stamp, folder, pdf, workers, tick)
+            finally:
+                if threads is None:
+                    del os.environ["POLARS_MAX_THREADS"]
+                else:
+                    os.environ["POLARS_MAX_THREADS"] = threads
+        else:
+            for job in todo:
+                written += _write(frames, stamp, job, folder, pdf)
+                tick(1)
+        files = _index(todo, stamp, folder, written)
+    return [out / path.relative_to(folder) for path in files]
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A new, empty folder to write the reports in, moved into `out` when the block completes
+    and removed whatever happens. A new `out` is the folder renamed; into an existing one the
+    files move one by one (each rename replaces a whole file by a whole file), the index last."""
+    if not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(out) as folder:
+            folder.mkdir()
+            yield folder
+        return
+    folder = out / f".reports.{uuid.uuid4().hex[:12]}.partial"  # same file system as `out`
+    folder.mkdir()
+    try:
+        yield folder
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        for path in sorted(files, key=lambda p: p.name == "index.html"):
+            target = out / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _in_workers(
@@ -138,9 +174,14 @@ def _in_workers(
             pool.submit(_worker, url, chunk, stamp.as_of, stamp.generated_at, out, pdf): len(chunk)
             for chunk in chunks
         }
-        for future in as_completed(futures):
-            written += future.result()
-            tick(futures[future])
+        try:
+            for future in as_completed(futures):
+                written += future.result()
+                tick(futures[future])
+        except BaseException:
+            # Start nothing more, and let running chunks end before their folder is removed.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return written
 
 
@@ -149,7 +190,6 @@ def _index(todo: list[Job], stamp: Stamp, out: Path, written: list[Path]) -> lis
     for job in todo:
         group = job.path.split("/")[0] if "/" in job.path else "alliance"
         links[group].append({"href": job.path, "title": job.title})
-    out.mkdir(parents=True, exist_ok=True)
     index = out / "index.html"
     index.write_text(documents.index_page(stamp, links), encoding="utf-8")
     return [index, *sorted(written)]

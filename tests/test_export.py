@@ -181,8 +181,9 @@ def test_parquet_holds_the_same_rows(engine):
 
 def test_a_binary_format_needs_a_file(engine):
     result = run(engine, "export", "contracts", "--format", "parquet")
-    assert result.exit_code == 2
-    assert "give --out FILE" in result.output
+    assert result.exit_code == 1
+    assert result.stderr == "error: out: --format parquet writes a binary file: give --out FILE\n"
+    assert result.stdout == ""
 
 
 def test_a_backup_holds_every_row_at_the_newest_schema(engine, tmp_path):
