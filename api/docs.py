@@ -1,12 +1,19 @@
-"""What the OpenAPI document says about errors: every one is a problem details body."""
+"""What the OpenAPI document says: every error a problem details body, every body and answer as
+the server really takes and gives it (tests/test_api_schema.py holds the two to each other)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from http import HTTPStatus
+from typing import Any
 
+import msgspec
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Operation
 from msgspec import Struct
 
+from api.exports import MEDIA_TYPES, Format
 from api.problems import PROBLEM_JSON
 
 
@@ -42,3 +49,83 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
 
 READ_ERRORS = _problems(400, 401, 404)
 WRITE_ERRORS = _problems(400, 401, 403, 404, 409, 412, 413, 422)
+
+
+LIST_ERRORS = _problems(400, 401, 404, 422)
+"""Lists also refuse filter and sort values a rule checks (an unknown nation or currency)."""
+
+BINARY = {"type": "string", "format": "binary"}
+_FILES = {
+    media_type: {"schema": {"type": "string"} if kind is Format.CSV else BINARY}
+    for kind, media_type in MEDIA_TYPES.items()
+}
+
+
+def _struct_types(type_: Any) -> Iterator[type[Struct]]:
+    """The struct types a body is made of, itself first."""
+    info = msgspec.inspect.type_info(type_)
+    seen: set[type[Struct]] = set()
+    stack: list[msgspec.inspect.Type] = [info]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, msgspec.inspect.StructType):
+            if node.cls in seen:
+                continue
+            seen.add(node.cls)
+            yield node.cls
+            stack.extend(field.type for field in node.fields)
+        for name in ("type", "item_type", "types", "key_type", "value_type"):
+            value = getattr(node, name, None)
+            if isinstance(value, msgspec.inspect.Type):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(v for v in value if isinstance(v, msgspec.inspect.Type))
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs) | _inline(rest, defs)
+    return {key: _inline(value, defs) for key, value in schema.items()}
+
+
+def body_schema(body: type[Struct]) -> dict[str, Any]:
+    """What the body's decoder accepts, in msgspec's own words (unknown fields refused, choices,
+    formats), with the constraints the wire types state for the registry's rules."""
+    generated = msgspec.json.schema(body)
+    defs: dict[str, Any] = generated.pop("$defs", {})
+    for struct in _struct_types(body):
+        defs[struct.__name__] |= getattr(struct, "json_schema_extra", {})
+    inlined: dict[str, Any] = _inline(generated, defs)
+    return inlined
+
+
+def documented(
+    *, body: type[Struct] | None = None, files: bool = False, answers: dict[str, Any] | None = None
+) -> type[Operation]:
+    """An OpenAPI operation that documents what the handler really takes and gives.
+
+    `body`: the JSON body as its decoder reads it (Litestar's own schema of a struct leaves out
+    `additionalProperties: false` and the rules' patterns). `files`: the 200 answer may also be
+    CSV, Parquet or Excel (`format=` or Accept). `answers`: other media types of the 200 answer.
+    """
+    request = body_schema(body) if body is not None else None
+    extra = (_FILES if files else {}) | {
+        media_type: {"schema": schema} for media_type, schema in (answers or {}).items()
+    }
+
+    class Documented(Operation):
+        def to_schema(self) -> dict[str, Any]:
+            result = super().to_schema()
+            if request is not None:
+                result["requestBody"]["content"]["application/json"]["schema"] = request
+            if extra:
+                content = result["responses"]["200"].setdefault("content", {})
+                content.update(copy.deepcopy(extra))
+            return result
+
+    return Documented

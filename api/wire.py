@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
+import pycountry
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from registry.audit import Change
+from registry.checks import MAX_INT, SLUG
 from registry.choices import (
     Category,
     ContractKind,
@@ -21,26 +22,77 @@ from registry.choices import (
 from registry.contracts import Contract
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
-from registry.money import format_minor
+from registry.money import exponent, format_minor
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
 from registry.views import Member, ProgrammeView
 
+# What the registry's rules accept, stated for the OpenAPI document (`extra_json_schema` only
+# describes; the rules in `registry` refuse anything else with a 422 naming the field, the same
+# from JSON, forms and imports). Request bodies are documented from msgspec's schema of these
+# structs (api/docs.py), so a constraint written here is what clients are told.
+_YEAR = "(?!0000)[0-9]{4}"
+_MONTH = "(0[1-9]|1[0-2])"
+_DATES = [{"format": "date"}, {"pattern": f"^{_YEAR}-{_MONTH}$"}, {"pattern": f"^{_YEAR}$"}]
+_DATE_TEXT = "ISO 8601 date at its known precision: a day, a month or a year"
 IsoDate = Annotated[
     str,
     Meta(
-        description="ISO 8601 date at its known precision",
+        description=_DATE_TEXT,
         examples=["2016-07-01", "2016-07", "2012"],
+        extra_json_schema={"anyOf": _DATES},
+    ),
+]
+OptionalIsoDate = Annotated[
+    str,
+    Meta(
+        description=f"{_DATE_TEXT}; empty for none",
+        examples=["2016-07"],
+        extra_json_schema={"anyOf": [*_DATES, {"maxLength": 0}]},
     ),
 ]
 Amount = Annotated[
     str, Meta(description="Decimal amount, never a float", examples=["4700000000.00"])
 ]
 Percent = Annotated[
-    Decimal, Meta(description="Percentage, two decimals at most", examples=["20.20"])
+    str,
+    Meta(
+        description="Percentage above 0 and at most 100, two decimals at most; empty for none",
+        examples=["20.20"],
+        extra_json_schema={
+            "pattern": r"^(|100(\.00?)?|[1-9][0-9]?(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$"
+        },
+    ),
 ]
+Count = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": MAX_INT})]
+
+
+def _trimmed(max_length: int, *, required: bool) -> Meta:
+    """Text of at most `max_length` characters once trimmed; required text must not be blank."""
+    pattern = (
+        rf"^\s*\S([\s\S]{{0,{max_length - 2}}}\S)?\s*$"
+        if required
+        else rf"^\s*[\s\S]{{0,{max_length}}}\s*$"
+    )
+    return Meta(extra_json_schema={"pattern": pattern})
+
+
+Name = Annotated[str, _trimmed(200, required=True)]
+Title = Annotated[str, _trimmed(300, required=True)]
+Slug = Annotated[
+    str, Meta(examples=["mmf"], extra_json_schema={"pattern": SLUG.pattern, "maxLength": 80})
+]
+Acronym = Annotated[str, _trimmed(40, required=False)]
+Reference = Annotated[str, _trimmed(100, required=False)]
+AssetType = Annotated[str, _trimmed(100, required=False)]
+Item = Annotated[str, _trimmed(200, required=False)]
+CapabilityArea = Annotated[str, _trimmed(200, required=False)]
+Description = Annotated[str, _trimmed(4000, required=False)]
+Note = Annotated[str, _trimmed(2000, required=False)]
+CURRENCIES = sorted(currency.alpha_3 for currency in pycountry.currencies)
+"""ISO 4217, as `registry.money.currency_code` checks it."""
 
 
 def iso(value: PartialDate | None) -> str | None:
@@ -212,29 +264,29 @@ class Health(Struct):
 
 
 class ProgrammeIn(Struct, forbid_unknown_fields=True):
-    slug: Annotated[str, Meta(examples=["mmf"])]
-    name: str
+    slug: Slug
+    name: Name
     category: Category
     status: ProgrammeStatus = ProgrammeStatus.ACTIVE
-    acronym: str | None = None
+    acronym: Acronym | None = None
     managing_organisation: Annotated[str | None, Meta(description="organisation slug")] = None
-    launched: IsoDate | None = None
-    description: str | None = None
-    capability_area: str | None = None
-    asset_type: str | None = None
+    launched: OptionalIsoDate | None = None
+    description: Description | None = None
+    capability_area: CapabilityArea | None = None
+    asset_type: AssetType | None = None
 
 
 class ProgrammePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    slug: str | UnsetType = UNSET
-    name: str | UnsetType = UNSET
+    slug: Slug | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
     category: Category | UnsetType = UNSET
     status: ProgrammeStatus | UnsetType = UNSET
-    acronym: str | UnsetType | None = UNSET
+    acronym: Acronym | UnsetType | None = UNSET
     managing_organisation: str | UnsetType | None = UNSET
-    launched: IsoDate | UnsetType | None = UNSET
-    description: str | UnsetType | None = UNSET
-    capability_area: str | UnsetType | None = UNSET
-    asset_type: str | UnsetType | None = UNSET
+    launched: OptionalIsoDate | UnsetType | None = UNSET
+    description: Description | UnsetType | None = UNSET
+    capability_area: CapabilityArea | UnsetType | None = UNSET
+    asset_type: AssetType | UnsetType | None = UNSET
 
 
 class MemberIn(Struct, forbid_unknown_fields=True):
@@ -243,37 +295,64 @@ class MemberIn(Struct, forbid_unknown_fields=True):
     role: Role = Role.PARTICIPANT
     instrument: Instrument | None = None
     cost_share: Percent | None = None
-    note: str | None = None
+    note: Note | None = None
 
 
 class MemberPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     role: Role | UnsetType = UNSET
     instrument: Instrument | UnsetType | None = UNSET
     cost_share: Percent | UnsetType | None = UNSET
-    note: str | UnsetType | None = UNSET
-    left: IsoDate | UnsetType = UNSET
+    note: Note | UnsetType | None = UNSET
+    left: OptionalIsoDate | UnsetType = UNSET
+
+
+def _amounts() -> list[dict[str, Any]]:
+    """An amount has at most as many decimals as its currency's minor unit (JPY 0, EUR 2)."""
+    by_places: dict[int, list[str]] = {}
+    for currency in CURRENCIES:
+        by_places.setdefault(exponent(currency), []).append(currency)
+    return [
+        {
+            "properties": {
+                "currency": {"enum": codes},
+                "amount": {"pattern": rf"^[0-9]{{1,12}}(\.[0-9]{{1,{places}}})?$" if places
+                           else "^[0-9]{1,12}$"},
+            }
+        }
+        for places, codes in sorted(by_places.items())
+    ]  # fmt: skip
+
+
+class MoneyIn(Struct, forbid_unknown_fields=True):
+    """An amount (decimal string, under one trillion) in an ISO 4217 currency."""
+
+    amount: Amount
+    currency: Annotated[str, Meta(examples=["EUR"])]
+
+    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": _amounts()}
+    """Merged into the documented schema (api/docs.py): the pairs the rules accept."""
 
 
 class ContractIn(Struct, forbid_unknown_fields=True):
-    title: str
+    title: Title
     kind: ContractKind
-    reference: str | None = None
-    signed: IsoDate | None = None
-    value: Money | None = None
-    contractor: str | None = None
-    awarding_organisation: str | None = None
-    quantity: int | None = None
-    item: str | None = None
-    note: str | None = None
+    reference: Reference | None = None
+    signed: OptionalIsoDate | None = None
+    value: MoneyIn | None = None
+    contractor: Annotated[str | None, Meta(description="organisation slug")] = None
+    awarding_organisation: Annotated[str | None, Meta(description="organisation slug")] = None
+    quantity: Count | None = None
+    item: Item | None = None
+    note: Note | None = None
 
 
 class FleetEventIn(Struct, forbid_unknown_fields=True):
     date: IsoDate
     kind: FleetEventKind
-    count: int
-    asset_type: str | None = None
+    count: Count
+    asset_type: AssetType | None = None
     contract: Annotated[int | None, Meta(description="id of a contract of this programme")] = None
-    note: str | None = None
+    note: Note | None = None
 
 
 def plain(body: Struct) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import etag, is_admin
-from api.docs import READ_ERRORS
+from api.docs import READ_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
+from registry.choices import NationKind, OrganisationKind
 from registry.nations import get_nation, list_nations
 from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
@@ -41,11 +42,12 @@ def _page_or_file(
     sync_to_thread=False,
     summary="Nations: the Allies and partners",
     responses=READ_ERRORS,
+    operation_class=documented(files=True),
 )
 def nations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    kind: FromQuery[str | None] = None,
+    kind: FromQuery[NationKind | None] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
@@ -97,11 +99,12 @@ def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
     sync_to_thread=False,
     summary="Agencies, contractors, governing bodies",
     responses=READ_ERRORS,
+    operation_class=documented(files=True),
 )
 def organisations(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    kind: FromQuery[str | None] = None,
+    kind: FromQuery[OrganisationKind | None] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
@@ -141,6 +144,7 @@ def organisation(
     sync_to_thread=False,
     summary="The audit trail: who changed what",
     responses=READ_ERRORS,
+    operation_class=documented(files=True),
 )
 def changes(
     request: Request[Any, Any, Any],

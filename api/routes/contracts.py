@@ -14,9 +14,9 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
-from api.docs import READ_ERRORS, WRITE_ERRORS
+from api.docs import LIST_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import FormatParam, Limit, Offset, Sort
+from api.routes.params import ContractSort, Currency, FormatParam, Limit, MinValue, Offset
 from registry.contracts import add_contract
 from registry.errors import RegistryError
 from registry.programmes import get_programme
@@ -46,18 +46,19 @@ def _list(
     sync_to_thread=False,
     summary="Contracts across all programmes",
     before_request=serve_cached,
-    responses=READ_ERRORS,
+    responses=LIST_ERRORS,
+    operation_class=documented(files=True),
 )
 def all_contracts(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     programme: FromQuery[str | None] = None,
     contractor: FromQuery[str | None] = None,
-    currency: FromQuery[str | None] = None,
+    currency: Currency = None,
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
-    min_value: FromQuery[str | None] = None,
-    sort: Sort = None,
+    min_value: MinValue = None,
+    sort: ContractSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
@@ -76,18 +77,19 @@ def all_contracts(
     before_request=serve_cached,
     sync_to_thread=False,
     summary="A programme's contracts",
-    responses=READ_ERRORS,
+    responses=LIST_ERRORS,
+    operation_class=documented(files=True),
 )
 def programme_contracts(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
     contractor: FromQuery[str | None] = None,
-    currency: FromQuery[str | None] = None,
+    currency: Currency = None,
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
-    min_value: FromQuery[str | None] = None,
-    sort: Sort = None,
+    min_value: MinValue = None,
+    sort: ContractSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
@@ -102,7 +104,8 @@ def programme_contracts(
 
 
 @post("/api/programmes/{slug:str}/contracts", sync_to_thread=False, opt=EDITOR,
-      security=BEARER, summary="Record a contract", responses=WRITE_ERRORS)  # fmt: skip
+      security=BEARER, summary="Record a contract", responses=WRITE_ERRORS,
+      operation_class=documented(body=wire.ContractIn))  # fmt: skip
 def create(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

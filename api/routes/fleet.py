@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
-from api.docs import READ_ERRORS, WRITE_ERRORS
+from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import FormatParam, Limit, Offset
 from registry.fleet import fleet_timeline, record_fleet_event
@@ -24,6 +24,7 @@ from registry.fleet import fleet_timeline, record_fleet_event
     summary="Fleet timeline with running totals",
     before_request=serve_cached,
     responses=READ_ERRORS,
+    operation_class=documented(files=True),
 )
 def timeline(
     request: Request[Any, Any, Any],
@@ -46,7 +47,8 @@ def timeline(
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER,
-      summary="Record units ordered, delivered or retired", responses=WRITE_ERRORS)  # fmt: skip
+      summary="Record units ordered, delivered or retired", responses=WRITE_ERRORS,
+      operation_class=documented(body=wire.FleetEventIn))  # fmt: skip
 def record(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

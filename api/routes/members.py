@@ -13,10 +13,10 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
-from api.docs import READ_ERRORS, WRITE_ERRORS
+from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
-from registry.nations import Nation
+from registry.nations import Nation, get_nation
 from registry.participation import (
     current_participation,
     join_programme,
@@ -36,6 +36,7 @@ IncludePast = Annotated[
     summary="Members of a programme on a date",
     before_request=serve_cached,
     responses=READ_ERRORS,
+    operation_class=documented(files=True),
 )
 def list_members(
     request: Request[Any, Any, Any],
@@ -73,7 +74,9 @@ def list_members(
 def member(
     session: NamedDependency[Session], slug: FromPath[str], nation: FromPath[str]
 ) -> Response[wire.ParticipationOut]:
-    """The open spell, with its version as ETag for `If-Match` on PATCH."""
+    """The open spell, with its version as ETag for `If-Match` on PATCH; 404 for a nation the
+    registry does not hold, as for any address."""
+    get_nation(session, nation, field="nation")
     participation, nation_ = current_participation(session, slug, nation)
     return Response(
         wire.participation_out(participation, nation_), headers=etag(participation.version)
@@ -87,6 +90,7 @@ def member(
     security=BEARER,
     summary="A nation joins",
     responses=WRITE_ERRORS,
+    operation_class=documented(body=wire.MemberIn),
 )
 def join(
     request: Request[Any, Any, Any],
@@ -112,6 +116,7 @@ def join(
     security=BEARER,
     summary="Change role, cost share or note, or record leaving",
     responses=WRITE_ERRORS,
+    operation_class=documented(body=wire.MemberPatch),
 )
 def change(
     request: Request[Any, Any, Any],
@@ -121,7 +126,8 @@ def change(
     data: JSONBody[wire.MemberPatch],
 ) -> Response[wire.ParticipationOut]:
     """Setting `left` ends the spell (history is kept). `If-Match` guards against stale edits."""
-    # The rule function reads the spell under the write lock; nothing is read before it.
+    get_nation(session, nation, field="nation")  # an unknown nation in the address: 404
+    # The rule function reads the spell under the write lock; nothing of it is read before.
     updated = update_participation(
         session, programme=slug, nation=nation, changes=wire.given(data),
         actor=actor(request), expected_version=expected_version(request),

@@ -13,9 +13,10 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
-from api.docs import READ_ERRORS, WRITE_ERRORS
+from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam, Limit, Offset, Sort
+from api.routes.params import AsOf, FormatParam, Limit, Offset, ProgrammeSort
+from registry.choices import Category, ProgrammeStatus
 from registry.programmes import (
     create_programme,
     delete_programme,
@@ -35,18 +36,19 @@ def detail(session: Session, slug: str, as_of: date) -> tuple[wire.ProgrammeDeta
     sync_to_thread=False,
     summary="List programmes",
     before_request=serve_cached,
-    responses=READ_ERRORS,
+    responses=LIST_ERRORS,
+    operation_class=documented(files=True),
 )
 def list_programmes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     q: FromQuery[str | None] = None,
-    category: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
+    category: FromQuery[Category | None] = None,
+    status: FromQuery[ProgrammeStatus | None] = None,
     nation: FromQuery[str | None] = None,
     agency: FromQuery[str | None] = None,
     as_of: AsOf = None,
-    sort: Sort = None,
+    sort: ProgrammeSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
@@ -93,6 +95,7 @@ def programme_detail(
     security=BEARER,
     summary="Create a programme",
     responses=WRITE_ERRORS,
+    operation_class=documented(body=wire.ProgrammeIn),
 )
 def create(
     request: Request[Any, Any, Any],
@@ -113,6 +116,7 @@ def create(
     security=BEARER,
     summary="Change a programme",
     responses=WRITE_ERRORS,
+    operation_class=documented(body=wire.ProgrammePatch),
 )
 def change(
     request: Request[Any, Any, Any],
