@@ -9,6 +9,7 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
+from registry.signin_failures import SignInFailure as SignInFailure
 from registry.sources import Citation, Source
 from registry.users import ApiToken, User
 from registry.web_sessions import WebSession

@@ -32,13 +32,14 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
 _RANK = {UserRole.VIEWER: 0, UserRole.EDITOR: 1, UserRole.ADMIN: 2}
 TOKEN_PREFIX = "reg_"
 MIN_PASSWORD_LENGTH = 12
+MAX_USERNAME_LENGTH = 80
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=80, unique=True)
+    username: str = Field(max_length=MAX_USERNAME_LENGTH, unique=True)
     role: str = Field(max_length=10)
     """A UserRole: viewer, editor or admin."""
     password_hash: str | None = Field(default=None, max_length=200)
@@ -74,7 +75,7 @@ def add_user(
     """Create a user; the password is stored only as an argon2 hash."""
     begin_write(session)
     checks = Checks()
-    username_ = checks.text(username, "username", max_length=80)
+    username_ = checks.text(username, "username", max_length=MAX_USERNAME_LENGTH)
     role_ = checks.choice(UserRole, role, "role")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         checks.fail("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
@@ -96,17 +97,32 @@ def add_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with this username and password; Unauthorized otherwise."""
+def password_to_check(session: Session, username: str) -> tuple[User | None, str]:
+    """The active user with this username and the hash to check a password against: theirs, or
+    a dummy one when there is no such user, so a refusal takes as long either way."""
+    if len(username) > MAX_USERNAME_LENGTH or "\x00" in username:
+        return None, _NO_USER_HASH  # no user has such a name; PostgreSQL refuses NUL in a query
     user = find_user(session, username)
-    stored = user.password_hash if user is not None and user.active else None
+    if user is None or not user.active or user.password_hash is None:
+        return None, _NO_USER_HASH
+    return user, user.password_hash
+
+
+def check_password(user: User | None, stored_hash: str, password: str) -> User:
+    """`user` when `password` matches `stored_hash`; Unauthorized otherwise (always after the
+    same slow check). Touches no database, so it may run in a worker thread."""
     try:
-        _hasher.verify(stored or _NO_USER_HASH, password)
+        _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
-        stored = None
-    if user is None or stored is None:
+        user = None
+    if user is None:
         raise Unauthorized("username", "unknown user or wrong password")
     return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with this username and password; Unauthorized otherwise."""
+    return check_password(*password_to_check(session, username), password)
 
 
 def _hash_token(token: str) -> str:

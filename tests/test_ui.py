@@ -4,7 +4,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from litestar.testing import TestClient
+from litestar.testing import TestClient, transport
 from sqlmodel import Session, func, select
 
 from api.app import create_app
@@ -127,17 +127,32 @@ def test_the_session_cookie_is_http_only_same_site_and_secure(client, seeded, st
 
 
 @pytest.mark.parametrize(
-    ("base", "setting", "secure"),
-    [("http://127.0.0.1:8000", None, False),  # `make run`: a browser on this machine, no TLS
-     ("http://127.0.0.2", True, True),
-     ("http://registry.example", None, True),  # behind a proxy that ends TLS
-     ("http://registry.example", False, False)],
+    ("scheme", "host", "client_address", "server_address", "setting", "secure"),
+    [("http", "127.0.0.1:8000", "127.0.0.1", "127.0.0.1", None, False),  # `make run`: no TLS here
+     ("http", "[::1]:8000", "::1", "::1", None, False),
+     ("https", "127.0.0.1:8443", "127.0.0.1", "127.0.0.1", None, True),
+     # The Host header says this machine; the connection comes from elsewhere.
+     ("http", "localhost", "203.0.113.9", "192.0.2.10", None, True),
+     ("http", "127.0.0.1:8000", "203.0.113.9", "127.0.0.1", None, True),
+     ("http", "registry.example", "192.0.2.7", "192.0.2.10", None, True),  # a proxy ends TLS
+     ("http", "127.0.0.1:8000", "127.0.0.1", "127.0.0.1", True, True),
+     ("http", "registry.example", "192.0.2.7", "192.0.2.10", False, False)],
 )  # fmt: skip
 def test_cookies_are_secure_except_on_this_machine_over_http_or_when_set_off(
-    app_settings, seeded, staff, base, setting, secure
-):
+    app_settings, seeded, staff, monkeypatch, scheme, host, client_address, server_address,
+    setting, secure,
+):  # fmt: skip
+    """Guards a fixed hole: the choice read the Host header, so any client that sent
+    `Host: localhost` got cookies that travel over plain HTTP."""
+    parse_request = transport.TestClientTransport.parse_request
+    monkeypatch.setattr(
+        transport.TestClientTransport, "parse_request",
+        lambda self, request: parse_request(self, request)
+        | {"client": (client_address, 50000), "server": (server_address, 8000)},
+    )  # fmt: skip
     settings = replace(app_settings, secure_cookie=setting)
-    with TestClient(create_app(settings), base_url=base) as client:
+    with TestClient(create_app(settings), base_url=f"{scheme}://testserver.local") as client:
+        client.headers["Host"] = host
         # The sign-in form's cookie is made as the session's is; over plain HTTP a Secure
         # session cookie would never come back, so this is the one to look at.
         cookie = client.get("/ui/signin").headers["set-cookie"]

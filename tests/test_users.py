@@ -12,7 +12,9 @@ from registry.users import (
     ApiToken,
     add_user,
     authenticate,
+    check_password,
     create_token,
+    password_to_check,
     require_role,
     revoke_token,
     user_for_token,
@@ -134,3 +136,28 @@ def test_signing_in_checks_a_password_hash_whether_or_not_the_user_exists(
     if username == "retired":
         with pytest.raises(Unauthorized):
             authenticate(session, username, PASSWORD)  # right password, inactive user
+
+
+@pytest.mark.parametrize("username", ["e" * 81, "edi\x00tor"])
+def test_a_name_no_user_can_have_is_checked_against_the_dummy_hash_without_a_query(
+    session, username
+):
+    """PostgreSQL refuses NUL in a query (a 500 before); an over-long name cannot exist."""
+    add_user(session, username="editor", role="editor", password=PASSWORD, actor="tester")
+    with pytest.raises(Unauthorized):
+        authenticate(session, username, PASSWORD)
+
+
+def test_the_password_check_touches_no_database(session):
+    """So it may run in a worker thread while the request's connection stays free."""
+    add_user(session, username="alice", role="viewer", password=PASSWORD, actor="tester")
+    session.commit()
+    user, stored = password_to_check(session, "alice")
+    session.close()
+    assert check_password(user, stored, PASSWORD).username == "alice"
+    with pytest.raises(Unauthorized):
+        check_password(user, stored, "wrong password!!")
+    nobody, dummy = password_to_check(session, "nobody")
+    assert nobody is None
+    with pytest.raises(Unauthorized):
+        check_password(nobody, dummy, "no such user")  # even the dummy hash's own password

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
@@ -16,9 +18,9 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from api.ui.render import page
-from api.ui.throttle import SignInThrottle
+from api.ui.throttle import SignInThrottle, try_again_in
 from registry.errors import Forbidden, Unauthorized
-from registry.users import authenticate, require_role
+from registry.users import MAX_USERNAME_LENGTH, check_password, password_to_check, require_role
 from registry.web_sessions import SESSION_HOURS, close_session, find_session, open_session
 
 SESSION_COOKIE = "registry_session"
@@ -83,18 +85,28 @@ def same_token(sent: Any, expected: str) -> bool:
     return bool(expected) and secrets.compare_digest(str(sent or "").encode(), expected.encode())
 
 
-LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+def _loopback(address: Any) -> bool:
+    """Whether an ASGI (host, port) pair is an address of this machine's loopback interface."""
+    try:
+        ip = ipaddress.ip_address(str(address[0]))
+    except (TypeError, IndexError, ValueError):
+        return False  # none, a Unix socket or a name: not known to be this machine
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return (mapped or ip).is_loopback
 
 
 def _secure(request: Request[Any, Any, Any]) -> bool:
-    """Cookies are Secure (HTTPS only) unless the setting says otherwise or, by default, when the
-    browser is on this machine over plain HTTP (`make run`), where there is no TLS to require."""
+    """Cookies are Secure (HTTPS only) unless the setting says otherwise or, by default, when a
+    browser on this machine talks to the server on this machine over plain HTTP (`make run`),
+    where there is no TLS to require. Decided from the connection itself (the ASGI scope's
+    client, server and scheme; a proxy's X-Forwarded-Proto only when the server trusts that
+    proxy), never from the Host header, which any client writes."""
     setting: bool | None = request.app.state.settings.secure_cookie
     if setting is not None:
         return setting
-    host = request.url.hostname or ""
-    local = host in LOOPBACK or host.startswith("127.")
-    return not (local and request.url.scheme == "http")
+    scope = request.scope
+    local = _loopback(scope.get("client")) and _loopback(scope.get("server"))
+    return not (local and scope.get("scheme") == "http")
 
 
 def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
@@ -128,33 +140,54 @@ def _signin_page(
     return response
 
 
-@post("/signin", sync_to_thread=False, opt={"signin": True}, status_code=303)
-def signin(
+@post("/signin", opt={"signin": True}, status_code=303)
+async def signin(
     request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
 ) -> Response[Any]:
-    """Check the password; on success open a session and go where the user was heading."""
+    """Check the password; on success open a session and go where the user was heading.
+
+    Async, so that the slow password check (argon2) runs in a worker thread while the loop serves
+    other requests. The reads before it use a short session of their own, closed before the wait:
+    a waiting sign-in holds no pooled connection, and the thread never touches the database.
+    """
     next_ = safe_next(data.get("next"))
     username = str(data.get("username") or "").strip()
+    if _no_user_has(username):
+        errors = {"password": "unknown user or wrong password"}
+        return _signin_page(request, next_, {"username": ""}, errors, 422)
     if not same_token(data.get(FORM_TOKEN), request.cookies.get(SIGNIN_COOKIE, "")):
         errors = {"form": "the sign-in form expired; please try again"}
         return _signin_page(request, next_, {"username": username}, errors, 403)
     throttle: SignInThrottle = request.app.state.signin_throttle
     address = request.client.host if request.client else ""
-    if wait := throttle.wait(username, address):
-        errors = {"password": f"too many failed sign-ins; try again in {wait // 60 + 1} minutes"}
+    with Session(request.app.state.engine) as reading:
+        wait = throttle.wait(reading, username, address)
+        user, stored_hash = password_to_check(reading, username)
+    if wait:
+        errors = {"password": f"too many failed sign-ins; {try_again_in(wait)}"}
         return _signin_page(request, next_, {"username": username}, errors, 429)
+    password = str(data.get("password") or "")
     try:
-        user = authenticate(session, username, str(data.get("password") or ""))
+        user = await anyio.to_thread.run_sync(
+            check_password, user, stored_hash, password, limiter=throttle.password_checks
+        )
     except Unauthorized:
-        throttle.failed(username, address)
+        # Committed with the request's transaction: the handler returns this page, not raises.
+        throttle.failed(session, username, address)
         errors = {"password": "unknown user or wrong password"}
         return _signin_page(request, next_, {"username": username}, errors, 422)
-    throttle.succeeded(username, address)
+    throttle.succeeded(session, username, address)
     token = open_session(session, user)
     response: Response[Any] = Redirect(next_, status_code=303)
     response.cookies.append(_cookie(request, SESSION_COOKIE, token, SESSION_HOURS * 3600))
     response.cookies.append(_cookie(request, SIGNIN_COOKIE, "", 0))
     return response
+
+
+def _no_user_has(username: str) -> bool:
+    """Whether no user can have this name: too long for the column, or holding NUL. Checked
+    before the name goes anywhere else (the throttle, the database, the page)."""
+    return len(username) > MAX_USERNAME_LENGTH or "\x00" in username
 
 
 @post("/signout", sync_to_thread=False, status_code=303)

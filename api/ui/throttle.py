@@ -1,47 +1,52 @@
-"""Failed sign-ins are limited per username and address, so passwords cannot be guessed quickly.
-
-Kept in the worker's memory: with N workers a guesser gets N times the allowance, still a few
-guesses an hour instead of a dozen a second.
+"""The sign-in throttle as the staff pages use it: the rule and its rows live in
+`registry.signin_failures` (shared by every worker); this adds the clock, which the app keeps in
+its state so that a test can set the time, and the words for the wait.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-FAILURES_ALLOWED = 5
-WINDOW_SECONDS = 15 * 60
-MAX_KEYS = 100_000
-"""Beyond this many tracked keys the oldest are forgotten, so memory stays bounded."""
+import anyio
+from sqlmodel import Session
+
+from registry.signin_failures import clear_failures, record_failure, wait_before_next_try
+
+PASSWORD_CHECKS_AT_ONCE = 4
+"""Password checks running at once per worker: argon2 takes 64 MiB each at production cost."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SignInThrottle:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+    """Failed sign-ins per username and address, counted on `clock` (default: real time)."""
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        failures = self._failures.get(key, deque())
-        while failures and failures[0] <= self._clock() - WINDOW_SECONDS:
-            failures.popleft()
-        return failures
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self.clock = clock
+        self._password_checks: anyio.CapacityLimiter | None = None
 
-    def wait(self, username: str, address: str) -> int:
-        """Seconds until this username may be tried again from this address (0: now)."""
-        failures = self._recent((username.casefold(), address))
-        if len(failures) < FAILURES_ALLOWED:
-            return 0
-        return max(1, int(failures[0] + WINDOW_SECONDS - self._clock()) + 1)
+    @property
+    def password_checks(self) -> anyio.CapacityLimiter:
+        """Bounds the password checks in worker threads (made on first use, inside the loop)."""
+        if self._password_checks is None:
+            self._password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS_AT_ONCE)
+        return self._password_checks
 
-    def failed(self, username: str, address: str) -> None:
-        key = (username.casefold(), address)
-        failures = self._recent(key)
-        failures.append(self._clock())
-        self._failures.pop(key, None)
-        self._failures[key] = failures  # newest last, so the oldest go first when full
-        while len(self._failures) > MAX_KEYS:
-            del self._failures[next(iter(self._failures))]
+    def wait(self, session: Session, username: str, address: str) -> timedelta:
+        """How long until this username may be tried again from this address (zero: now)."""
+        return wait_before_next_try(session, username=username, address=address, now=self.clock())
 
-    def succeeded(self, username: str, address: str) -> None:
-        self._failures.pop((username.casefold(), address), None)
+    def failed(self, session: Session, username: str, address: str) -> None:
+        record_failure(session, username=username, address=address, now=self.clock())
+
+    def succeeded(self, session: Session, username: str, address: str) -> None:
+        clear_failures(session, username=username, address=address)
+
+
+def try_again_in(wait: timedelta) -> str:
+    """The wait in whole minutes, rounded up: 15 right after a lock-out, 1 with 30 s left."""
+    minutes = max(1, -(-wait // timedelta(minutes=1)))
+    return f"try again in {minutes} minute{'' if minutes == 1 else 's'}"
