@@ -5,40 +5,71 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import anyio
 import swagger_ui
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
-from litestar.openapi import OpenAPIConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import problems, ui, wire
 from api.cache import AnswerCache
-from api.deps import access_guard, provide_session, request_id_middleware
-from api.docs import READ_ERRORS
+from api.deps import access_guard, provide_session
+from api.docs import READ_ERRORS, Problem
+from api.edge import check_body, edge_middleware
+from api.problems import PROBLEM_JSON
 from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
 from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
+from registry.errors import Unavailable
 from registry.settings import Settings
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
+UNAVAILABLE = {
+    503: ResponseSpec(
+        data_container=Problem,
+        description="Service Unavailable",
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+}
+
+
+def _database_answers(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @get(
     "/health",
-    sync_to_thread=False,
     summary="Liveness and database reachability",
     tags=["health"],
     opt={"public": True},  # probes carry no token, even where reads need one
-    responses=READ_ERRORS,
+    responses={**READ_ERRORS, **UNAVAILABLE},
 )
-def health(session: NamedDependency[Session]) -> wire.Health:
-    """200 when the database answers."""
-    session.execute(text("SELECT 1"))
+async def health(state: State) -> wire.Health:
+    """200 when the database answers; 503 when it does not within `REGISTRY_DB_TIMEOUT`."""
+    # In a thread, abandoned at the time-out: a frozen database must not freeze the event loop,
+    # and the probe must answer even then. One check at a time per worker.
+    settings: Settings = state.settings
+    try:
+        with anyio.fail_after(settings.db_timeout):
+            await anyio.to_thread.run_sync(
+                _database_answers,
+                state.engine,
+                abandon_on_cancel=True,
+                limiter=state.health_limiter,
+            )
+    except (TimeoutError, SQLAlchemyError) as error:
+        reason = (
+            "did not answer in time" if isinstance(error, TimeoutError) else "cannot be reached"
+        )
+        raise Unavailable("database", f"the database {reason}") from None
     return wire.Health(status="ok", database="ok")
 
 
@@ -80,11 +111,18 @@ def _openapi() -> OpenAPIConfig:
 def create_app(settings: Settings | None = None) -> Litestar:
     """The application for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        timeout=settings.db_timeout,
+        statement_timeout=settings.statement_timeout,
+    )
     # The cache's version check runs on the event loop before any dependency: it gets a pool of
     # its own, so it can never wait for a connection that a handler holds.
     cache = AnswerCache(
-        make_engine(settings.database_url, pool_size=1, max_overflow=0), settings.cache_size
+        make_engine(
+            settings.database_url, timeout=settings.db_timeout, pool_size=1, max_overflow=0
+        ),
+        settings.cache_size,
     )
     return Litestar(
         route_handlers=[
@@ -104,7 +142,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"session": Provide(provide_session)},
         guards=[access_guard],
-        middleware=[request_id_middleware],
+        middleware=[edge_middleware],
+        before_request=check_body,
         exception_handlers=problems.handlers,  # type: ignore[arg-type]
         openapi_config=_openapi(),
         state=State(
@@ -113,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "cache": cache,
                 "signin_throttle": SignInThrottle(),
+                "health_limiter": anyio.CapacityLimiter(1),
             }
         ),
         request_max_body_size=settings.max_body_bytes,

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import OperationalError
 
 from registry.errors import RegistryError
 
@@ -26,8 +27,28 @@ _TYPES = {
     413: "body-too-large",
     415: "unsupported-media-type",
     422: "rule-broken",
+    429: "too-many-requests",
     500: "server-error",
+    503: "unavailable",
 }
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    instance: str,
+    errors: list[dict[str, Any]] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """The problem details document (also written by the edge middleware, before any route)."""
+    return {
+        "type": f"/problems/{_TYPES.get(status, 'error')}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "errors": errors or [],
+    }
 
 
 def problem(
@@ -39,14 +60,7 @@ def problem(
     title: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
-    body = {
-        "type": f"/problems/{_TYPES.get(status, 'error')}",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "errors": errors or [],
-    }
+    body = problem_body(status, detail, request.url.path, errors, title)
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -55,7 +69,11 @@ def registry_error(request: Request[Any, Any, Any], error: RegistryError) -> Res
         {"field": e.field, "message": e.message} | ({"row": e.row} if e.row is not None else {})
         for e in error.errors
     ]
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = None
+    if error.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif error.status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return problem(request, error.status, str(error), errors, title=error.title, headers=headers)
 
 
@@ -90,8 +108,30 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
         detail = "the request is malformed: " + "; ".join(
             f"{e['field']}: {e['message']}" for e in errors
         )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(request, status, detail, errors, headers=headers)
+    headers = dict(error.headers or {})  # 405 names the allowed methods in `Allow`
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(request, status, detail, errors, headers=headers or None)
+
+
+RETRY_AFTER_SECONDS = 5
+_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
+
+
+def database_unavailable(request: Request[Any, Any, Any], error: OperationalError) -> Response[Any]:
+    """The database is busy (SQLite's write lock held past the busy timeout) or unreachable:
+    503 with `Retry-After`, nothing written (the transaction was rolled back)."""
+    message = str(error.orig or error).lower()
+    busy = any(sign in message for sign in _BUSY)
+    if not busy:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    detail = (
+        "the registry is busy with another write; nothing was written, try again shortly"
+        if busy
+        else "the database cannot be reached; nothing was written, try again shortly"
+    )
+    return problem(request, 503, detail, [{"field": "database", "message": detail}],
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
 
 
 def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -102,5 +142,6 @@ def server_error(request: Request[Any, Any, Any], error: Exception) -> Response[
 handlers = {
     RegistryError: registry_error,
     HTTPException: http_error,
+    OperationalError: database_unavailable,
     Exception: server_error,
 }

@@ -13,6 +13,11 @@ from registry.errors import FieldError, InvalidValue, StaleVersion
 E = TypeVar("E", bound=StrEnum)
 MAX_INT = 2**31 - 1  # an INTEGER column on both databases
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+WHOLE = re.compile(r"^[0-9]{1,18}$")
+"""A whole number as text: ASCII digits only (no `1e3`, `1_000` or other scripts' digits)."""
+YEARS = range(1900, 2200)
+"""Years a recorded fact may fall in: the registry's programmes are post-war; anything outside
+is a typing error (`9999-12`), caught before it reaches a chart or a sum."""
 
 
 class Checks:
@@ -41,10 +46,13 @@ class Checks:
 
     def date(self, value: Any, field: str) -> PartialDate:
         try:
-            return PartialDate.parse(value)
+            parsed = PartialDate.parse(value)
         except ValueError as error:
             self.fail(field, str(error))
             return PartialDate.parse("1900")
+        if parsed.start.year not in YEARS:
+            self.fail(field, f"{parsed} must fall in the years {YEARS[0]} to {YEARS[-1]}")
+        return parsed
 
     def optional_date(self, value: Any, field: str) -> PartialDate | None:
         return None if value is None or value == "" else self.date(value, field)
@@ -55,6 +63,8 @@ class Checks:
             return ""
         if len(value.strip()) > max_length:
             self.fail(field, f"must be at most {max_length} characters")
+        if "\x00" in value:  # PostgreSQL cannot store it; refused alike on SQLite
+            self.fail(field, "must not contain NUL characters")
         return value.strip()
 
     def optional_text(self, value: Any, field: str, *, max_length: int = 2000) -> str | None:
@@ -93,11 +103,10 @@ class Checks:
         if isinstance(value, bool) or not isinstance(value, int | str):
             self.fail(field, f"{value!r} is not a whole number")
             return 0
-        try:
-            number = int(value)
-        except ValueError:
+        if isinstance(value, str) and not WHOLE.match(value.strip()):
             self.fail(field, f"{value!r} is not a whole number")
             return 0
+        number = int(value)
         if not 1 <= number <= MAX_INT:
             self.fail(field, f"must be between 1 and {MAX_INT}")
             return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,26 +22,36 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(
+    url: str, *, timeout: float = 5.0, statement_timeout: float | None = None, **options: Any
+) -> Engine:
+    """An engine for `url`. `timeout` (seconds) bounds connecting and, on SQLite, waiting for the
+    write lock; `statement_timeout` bounds each PostgreSQL statement. SQLite also gets WAL and
+    foreign keys on every connection."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **options)
+        connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
+        if statement_timeout:
+            connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        return create_engine(
+            url, pool_pre_ping=True, pool_timeout=timeout, connect_args=connect_args, **options
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=round(timeout * 1000)))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits this long for another's write lock, then gets "database is locked" (503).
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
     # The sqlite3 module's own transaction handling delays BEGIN and breaks SAVEPOINT; SQLAlchemy
     # emits BEGIN itself instead (its documented recipe), so savepoints and locks work as written.

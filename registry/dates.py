@@ -7,12 +7,14 @@ events count from its end, when they had certainly happened (see `registry.fleet
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
-_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_ISO = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+"""ASCII digits only: `\\d` would also take full-width and other scripts' digits."""
 
 
 class Precision(StrEnum):
@@ -67,8 +69,8 @@ class PartialDate:
         if self.precision is Precision.YEAR:
             return date(self.start.year, 12, 31)
         if self.precision is Precision.MONTH:
-            following = date(self.start.year + self.start.month // 12, self.start.month % 12 + 1, 1)
-            return following - timedelta(days=1)
+            year, month = self.start.year, self.start.month
+            return date(year, month, calendar.monthrange(year, month)[1])
         return self.start
 
     def isoformat(self) -> str:

@@ -66,3 +66,10 @@ class Unauthorized(RegistryError):
 class Forbidden(RegistryError):
     status = 403
     title = "Not allowed"
+
+
+class Unavailable(RegistryError):
+    """The registry cannot answer now (database busy or unreachable); try again shortly."""
+
+    status = 503
+    title = "Service unavailable"

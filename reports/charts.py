@@ -8,6 +8,7 @@ searchable, set in the page's font, and escaped, so names are never markup.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import math
 from collections.abc import Iterable
@@ -46,7 +47,8 @@ def _n(value: float) -> str:
 def _year(day: date) -> float:
     """A date as a fractional year, so the x axis counts in years."""
     start = date(day.year, 1, 1)
-    return day.year + (day - start).days / (date(day.year + 1, 1, 1) - start).days
+    days_in_year = 366 if calendar.isleap(day.year) else 365  # no date(year + 1): 9999 is last
+    return day.year + (day - start).days / days_in_year
 
 
 def _step(span: float, most: int) -> int:
