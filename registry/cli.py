@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -265,6 +266,21 @@ def uvicorn_options(
     }
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse, before anything starts, an address the server could not listen on."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise InvalidValue("host", f"{host!r}: {error.strerror}") from None
+    try:
+        with socket.create_server((host, port), family=family):  # SO_REUSEADDR, as uvicorn
+            pass
+    except OSError as error:
+        field = "host" if error.errno == errno.EADDRNOTAVAIL else "port"
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise InvalidValue(field, f"cannot listen on {host}:{port}: {reason}") from None
+
+
 @main.command()
 @click.option(
     "--host", default=None, help="Address to listen on (REGISTRY_HOST, default 127.0.0.1)."
@@ -288,6 +304,7 @@ def serve(
     options = uvicorn_options(
         settings, host=host, port=port, workers=workers, shutdown_timeout=shutdown_timeout
     )
+    check_address(options["host"], options["port"])
     with unit_of_work(_engine(ctx)) as session:
         password = first_admin(session, actor="cli")
     if password is not None:

@@ -99,6 +99,7 @@ def served(monkeypatch):
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr("registry.cli.check_address", lambda host, port: None)
     return calls
 
 

@@ -4,6 +4,7 @@ No traceback, and no partial file or folder left behind."""
 
 import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,15 @@ def test_an_unknown_kind_is_refused(engine, args):
 )  # fmt: skip
 def test_bad_arguments_are_one_line_too(tmp_path, args, expected):
     assert errors(run(f"sqlite:///{tmp_path / 'r.db'}", *args)) == [expected]
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_changes_nothing(engine):
+    before = dump(engine)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        lines = errors(run(url_of(engine), "serve", "--port", str(port)))
+    assert lines == [f"error: port: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert dump(engine) == before  # no admin created either
 
 
 def test_import_rows_that_break_rules_are_named_by_row_and_field(engine, seeded, tmp_path):
