@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         settings.cache_size,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             programmes.router,
@@ -142,7 +142,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"session": Provide(provide_session)},
         guards=[access_guard],
-        middleware=[edge_middleware],
         before_request=check_body,
         exception_handlers=problems.handlers,  # type: ignore[arg-type]
         openapi_config=_openapi(),
@@ -158,6 +157,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         on_shutdown=[engine.dispose, cache.engine.dispose],
     )
+    # Around the router, not only the routes: unknown paths and 405s get the same checks,
+    # headers and log line as everything else.
+    app.asgi_handler = edge_middleware(app.asgi_handler)
+    return app
 
 
 def serve_app() -> Litestar:

@@ -172,8 +172,10 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
     except (SerializationException, UnicodeDecodeError, RecursionError) as error:
         raise ValidationException(_unreadable(error)) from None
     if (field := _nul_at(data, "")) is not None:
+        message = "must not contain NUL characters"
         raise ValidationException(
-            extra=[{"key": field or "body", "message": "must not contain NUL characters"}]
+            detail=f"{field or 'body'}: {message}",
+            extra=[{"key": field or "body", "message": message}],
         )
 
 

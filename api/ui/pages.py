@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from api.routes.reports import ReportFormat, report_response
 from api.ui.render import page
 from registry.audit import Change
+from registry.checks import MAX_INT
 from registry.choices import Category, ProgrammeStatus, UserRole
 from registry.fleet import fleet_timeline
 from registry.nations import get_nation, list_nations
@@ -61,7 +62,7 @@ def programmes(
 
 def _saved(session: Session, saved: int | None, slug: str) -> Change | None:
     """The change a form just made, to confirm it (only one of this programme's)."""
-    if not saved:
+    if not saved or not 0 < saved <= MAX_INT:  # a larger id is no row, and no column holds it
         return None
     change = session.get(Change, saved)
     if change is None or change.entity in ACCOUNT_ENTITIES:
