@@ -1,27 +1,63 @@
-"""Bulk import of participations, contracts and fleet events from CSV or Excel (polars).
+"""Bulk import of participations, contracts and fleet events from CSV (UTF-8) or XLSX.
 
 All or nothing: every row goes through the same rule functions as a single write, each in a
 savepoint so that the rows after a bad one are still checked; any bad row refuses the whole
 file and names every bad row and field. A dry run checks everything and writes nothing.
+
+Limits, so that any file is read in bounded memory and time (the HTTP body limit bounds only
+the bytes sent, and an XLSX is a zip):
+
+- `MAX_XLSX_BYTES` (50 MB): the uncompressed size of an XLSX, the sum of its zip members,
+  checked before parsing; a larger file is refused with 413 on field `file`.
+- `MAX_ROWS` (100,000): data rows in one file; more is a 422 on `file` naming the first row
+  beyond the limit.
+- `MAX_CELL_CHARS` (10,000): characters in one cell; longer is a 422 naming row and column.
+- `MAX_ERRORS` (1,000): checking stops after this many bad rows and fields.
+
+NUL characters are refused in every cell (PostgreSQL cannot store them), with row and column.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Callable
+import threading
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from registry.audit import recorded
 from registry.contracts import add_contract, find_contract
+from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError
 from registry.fleet import record_fleet_event
 from registry.participation import join_programme, leave_programme
 from registry.programmes import get_programme
 
 XLSX_MAGIC = b"PK\x03\x04"
+MAX_XLSX_BYTES = 50_000_000
+MAX_ROWS = 100_000
+MAX_CELL_CHARS = 10_000
+MAX_ERRORS = 1_000
+
+
+class TooLarge(RegistryError):
+    """A file that would take too much memory to read."""
+
+    status = 413
+    title = "File too large"
+
+
+class Stopping(RegistryError):
+    """The server is shutting down: the import stopped and nothing was written."""
+
+    status = 503
+    title = "Server is stopping"
 
 
 @dataclass(frozen=True)
@@ -106,25 +142,106 @@ KINDS: dict[str, tuple[Handler, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+Records = Iterator[Sequence[str | None]]
+
+
 def read_table(data: bytes, *, filename: str | None = None) -> list[Row]:
     """Rows of a CSV (UTF-8) or XLSX file as text, column names in lower case, blanks as None."""
     is_xlsx = data.startswith(XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx")
-    try:
-        if is_xlsx:
-            frame = pl.read_excel(io.BytesIO(data), infer_schema_length=0)
-        else:
-            frame = pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")
-    except Exception as error:  # polars raises several kinds for a file it cannot read
-        raise InvalidValue(
-            "file", f"not a readable {'XLSX' if is_xlsx else 'CSV'} file: {error}"
-        ) from None
-    frame = frame.rename({name: name.strip().lower() for name in frame.columns})
-    rows = []
-    for record in frame.iter_rows(named=True):
-        rows.append(
-            {k: (str(v).strip() or None) if v is not None else None for k, v in record.items()}
-        )
+    records = _xlsx_records(data) if is_xlsx else _csv_records(data)
+    header = next(records, None)
+    if header is None:
+        raise InvalidValue("file", "is empty: give a header row and at least one data row")
+    names = [(name or "").strip().lower() for name in header]
+    problems = _header_problems(names)
+    rows: list[Row] = []
+    for record in records:
+        cells = [(cell or "").strip() for cell in record]
+        if not any(cells):
+            continue  # a blank line, as spreadsheets and editors leave at the end
+        number = len(rows) + 1
+        if number > MAX_ROWS:
+            raise InvalidValue(FieldError("file", f"has more than {MAX_ROWS} rows", row=number))
+        problems += _cell_problems(names, cells, number)
+        if len(problems) >= MAX_ERRORS:
+            break
+        rows.append({name: cells[i] if i < len(cells) and cells[i] else None
+                     for i, name in enumerate(names)})  # fmt: skip
+    if problems:
+        raise InvalidValue(problems[:MAX_ERRORS])
     return rows
+
+
+def _header_problems(names: list[str]) -> list[FieldError]:
+    if any("\x00" in name or len(name) > MAX_CELL_CHARS for name in names):
+        return [FieldError("file", "the header has a column name with a NUL or far too long")]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    problems = [FieldError(name, "appears more than once in the header") for name in repeated]
+    if "" in names:
+        problems.append(FieldError("file", "the header has a column without a name"))
+    return problems
+
+
+def _cell_problems(names: list[str], cells: list[str], row: int) -> list[FieldError]:
+    if len(cells) > len(names):
+        return [FieldError("file", f"has {len(cells)} cells; the header has {len(names)}", row)]
+    problems = []
+    for name, cell in zip(names, cells, strict=False):
+        if len(cell) > MAX_CELL_CHARS:
+            problems.append(FieldError(name, f"is longer than {MAX_CELL_CHARS} characters", row))
+        if "\x00" in cell:  # PostgreSQL cannot store NUL and SQLite can: refuse it on both
+            problems.append(FieldError(name, "contains a NUL character", row))
+    return problems
+
+
+def _csv_records(data: bytes) -> Records:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InvalidValue(
+            "file", f"is not UTF-8 text: byte {data[error.start]:#04x} on line {line}"
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise InvalidValue("file", f"line {reader.line_num} is not valid CSV: {error}") from None
+
+
+def _xlsx_records(data: bytes) -> Records:
+    workbook = _verified_xlsx(data)
+    try:
+        frame = pl.read_excel(
+            workbook, has_header=False, infer_schema_length=0, raise_if_empty=False
+        )
+    except Exception as error:  # the parser raises several kinds for a file it cannot read
+        raise InvalidValue("file", f"not a readable XLSX file: {error}") from None
+    if frame.height > MAX_ROWS + 1:  # + 1: the header
+        raise InvalidValue(FieldError("file", f"has more than {MAX_ROWS} rows", MAX_ROWS + 1))
+    for record in frame.iter_rows():
+        yield [None if cell is None else str(cell) for cell in record]
+
+
+def _verified_xlsx(data: bytes) -> io.BytesIO:
+    """The XLSX rebuilt from members that zipfile read within their stated sizes (CRC checked),
+    so the parser never inflates more than the total refused beyond `MAX_XLSX_BYTES`."""
+    copy = io.BytesIO()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            size = sum(member.file_size for member in members)
+            if size > MAX_XLSX_BYTES:
+                raise TooLarge(
+                    "file", f"unpacks to {size} bytes; the limit is {MAX_XLSX_BYTES} bytes"
+                )
+            with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as rebuilt:
+                for member in members:
+                    rebuilt.writestr(member.filename, archive.read(member))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError) as error:
+        raise InvalidValue("file", f"not a readable XLSX file: {error}") from None
+    copy.seek(0)
+    return copy
 
 
 def import_rows(
@@ -135,8 +252,9 @@ def import_rows(
     actor: str,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ImportResult:
-    """Apply every row through the registry's rules, or none of them."""
+    """Apply every row through the registry's rules, or none of them; `stop` set stops it."""
     if kind not in KINDS:
         raise NotFound("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
     handler, required, optional = KINDS[kind]
@@ -150,10 +268,44 @@ def import_rows(
         problems.append(FieldError("file", "has no rows"))
     if problems:
         raise InvalidValue(problems)
+    everything = session.begin_nested()
+    try:
+        outcomes, errors = _apply(session, handler, required, rows, actor, progress, stop)
+    except BaseException:
+        everything.rollback()
+        raise
+    if errors or dry_run:
+        everything.rollback()
+    else:
+        everything.commit()
+    if errors:
+        raise InvalidValue(errors)
+    return ImportResult(kind, dry_run, outcomes)
+
+
+def _apply(
+    session: Session,
+    handler: Handler,
+    required: tuple[str, ...],
+    rows: list[Row],
+    actor: str,
+    progress: Callable[[int], None] | None,
+    stop: threading.Event | None,
+) -> tuple[list[RowOutcome], list[FieldError]]:
     outcomes: list[RowOutcome] = []
     errors: list[FieldError] = []
-    everything = session.begin_nested()
+    changes = recorded(session)
+    mark = len(changes)
     for number, row in enumerate(rows, start=1):
+        if stop is not None and stop.is_set():
+            raise Stopping("file", "the server is stopping: nothing was imported; send it again")
+        if len(errors) >= MAX_ERRORS:
+            errors.append(FieldError("file", f"checking stopped after {MAX_ERRORS} errors"))
+            break
+        blank = [FieldError(c, "is required", row=number) for c in required if row[c] is None]
+        if blank:
+            errors += blank
+            continue
         one = session.begin_nested()
         try:
             for action, entity, key in handler(session, row, actor):
@@ -162,12 +314,29 @@ def import_rows(
         except RegistryError as error:
             one.rollback()
             errors += [FieldError(e.field, e.message, row=number) for e in error.errors]
+        # Each audit row's version bump is an ORM UPDATE that visits every object the session
+        # holds: letting go of the flushed audit rows keeps a row's cost flat (else quadratic)
+        # and memory bounded.
+        for change in changes[mark:]:
+            if change in session:  # a refused row's savepoint took its own back already
+                session.expunge(change)
+        del changes[mark:]
         if progress is not None:
             progress(1)
-    if errors or dry_run:
-        everything.rollback()
-    else:
-        everything.commit()
-    if errors:
-        raise InvalidValue(errors)
-    return ImportResult(kind, dry_run, outcomes)
+    return outcomes, errors
+
+
+def import_file(
+    engine: Engine,
+    kind: str,
+    data: bytes,
+    *,
+    actor: str,
+    filename: str | None = None,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+) -> ImportResult:
+    """Read a file and import it in a transaction of its own (for a worker thread)."""
+    rows = read_table(data, filename=filename)
+    with unit_of_work(engine) as session:
+        return import_rows(session, kind, rows, actor=actor, dry_run=dry_run, stop=stop)
