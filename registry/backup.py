@@ -18,8 +18,9 @@ from registry.errors import InvalidValue
 from registry.migrate import current_revision, head_revision, upgrade
 from registry.schema import metadata
 
-SKIPPED = ("web_session",)
-"""Signed-in browser sessions are not data: a restored registry starts with none."""
+SKIPPED = ("web_session", "signin_failure")
+"""Signed-in browser sessions and failed sign-ins are not data: a restored registry starts
+with none."""
 BATCH = 5_000
 WRITE_FAILURES = {3, 8, 10, 13, 14}
 """SQLite's primary result codes for a file it cannot write: PERM, READONLY, IOERR, FULL and
