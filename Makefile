@@ -3,20 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.dev-installed-stamp
 # What WeasyPrint needs to draw PDFs (pango, harfbuzz's subsetter, an offline font).
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the registry with its dev tools
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(DEV_STAMP)
+
+install: $(STAMP) ## Create .venv and install the registry (what `make run` needs)
+
+install-dev: $(DEV_STAMP) ## Also install the tools for tests and lint
 
 system: ## Install the Debian packages the PDF reports need, where missing
 	@if command -v dpkg >/dev/null; then \
@@ -33,25 +41,25 @@ run: install system ## Migrate and seed the default database (SQLite under ./dat
 	$(BIN)/registry seed
 	$(BIN)/registry serve
 
-test: install system ## Run the tests on SQLite and PostgreSQL
+test: install-dev system ## Run the tests on SQLite and PostgreSQL
 	$(BIN)/pytest -n 2
 
-lint: install ## Check style and types (ruff, mypy)
+lint: install-dev ## Check style and types (ruff, mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy registry seed api reports bench tests
 
-bench: install system ## Benchmark the API (against Datasette) and the reports on a synthetic registry
+bench: install-dev system ## Benchmark the API (against Datasette) and the reports on a synthetic registry
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run --no-cache
 	$(BIN)/python -m bench.reports
 
-format: install ## Reformat the code (ruff)
+format: install-dev ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) data
 
-.PHONY: help install system browser run test lint format bench clean
+.PHONY: help install install-dev system browser run test lint format bench clean
