@@ -82,6 +82,11 @@ def _struct_types(type_: Any) -> Iterator[type[Struct]]:
                 stack.extend(v for v in value if isinstance(v, msgspec.inspect.Type))
 
 
+NO_NUL = "^[^\\x00]*$"
+"""No text carries NUL (refused at the edge, api/edge.py): said of every string without a pattern
+of its own (the wire patterns leave NUL out themselves)."""
+
+
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
     if isinstance(schema, list):
         return [_inline(item, defs) for item in schema]
@@ -90,7 +95,10 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
     if "$ref" in schema:
         rest = {k: v for k, v in schema.items() if k != "$ref"}
         return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs) | _inline(rest, defs)
-    return {key: _inline(value, defs) for key, value in schema.items()}
+    inlined = {key: _inline(value, defs) for key, value in schema.items()}
+    if inlined.get("type") == "string" and "pattern" not in inlined and "anyOf" not in inlined:
+        inlined["pattern"] = NO_NUL
+    return inlined
 
 
 def body_schema(body: type[Struct]) -> dict[str, Any]:

@@ -33,9 +33,13 @@ from registry.views import Member, ProgrammeView
 # describes; the rules in `registry` refuse anything else with a 422 naming the field, the same
 # from JSON, forms and imports). Request bodies are documented from msgspec's schema of these
 # structs (api/docs.py), so a constraint written here is what clients are told.
-_YEAR = "(?!0000)[0-9]{4}"
+_YEAR = "(19[0-9]{2}|2[01][0-9]{2})"  # registry.checks.YEARS: 1900 to 2199
 _MONTH = "(0[1-9]|1[0-2])"
-_DATES = [{"format": "date"}, {"pattern": f"^{_YEAR}-{_MONTH}$"}, {"pattern": f"^{_YEAR}$"}]
+_DATES = [
+    {"format": "date", "pattern": f"^{_YEAR}-"},
+    {"pattern": f"^{_YEAR}-{_MONTH}$"},
+    {"pattern": f"^{_YEAR}$"},
+]
 _DATE_TEXT = "ISO 8601 date at its known precision: a day, a month or a year"
 IsoDate = Annotated[
     str,
@@ -72,9 +76,9 @@ Count = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": MAX_INT}
 def _trimmed(max_length: int, *, required: bool) -> Meta:
     """Text of at most `max_length` characters once trimmed; required text must not be blank."""
     pattern = (
-        rf"^\s*\S([\s\S]{{0,{max_length - 2}}}\S)?\s*$"
+        rf"^\s*[^\s\x00]([^\x00]{{0,{max_length - 2}}}[^\s\x00])?\s*$"
         if required
-        else rf"^\s*[\s\S]{{0,{max_length}}}\s*$"
+        else rf"^\s*[^\x00]{{0,{max_length}}}\s*$"
     )
     return Meta(extra_json_schema={"pattern": pattern})
 

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import etag, is_admin
-from api.docs import READ_ERRORS, documented
+from api.docs import LIST_ERRORS, READ_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsOf, FormatParam, Limit, Offset
 from registry.choices import NationKind, OrganisationKind
+from registry.errors import InvalidValue
 from registry.nations import get_nation, list_nations
 from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
@@ -143,7 +144,7 @@ def organisation(
     "/api/changes",
     sync_to_thread=False,
     summary="The audit trail: who changed what",
-    responses=READ_ERRORS,
+    responses=LIST_ERRORS,
     operation_class=documented(files=True),
 )
 def changes(
@@ -160,6 +161,7 @@ def changes(
     """Newest first; filter by entity (programme, participation...), key (mmf/DNK), actor, since.
 
     Changes to users and tokens show only to admins."""
+    _iso_time(request.query_params.get("since"))
     kind = wanted(request, format)
     page = changes_page(
         session, entity=entity, key=key, actor=actor, since=since,
@@ -177,6 +179,17 @@ def changes(
         offset,
         total=page.total,
     )
+
+
+def _iso_time(raw: str | None) -> None:
+    """`since` is an RFC 3339 time or an ISO day, as documented; the decoder alone would also take
+    a number of seconds since 1970."""
+    if raw is None:
+        return
+    try:
+        datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue("since", f"{raw!r} is not an ISO 8601 date or time") from None
 
 
 router = Router(
