@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "cache": cache,
                 "signin_throttle": SignInThrottle(),
                 "health_limiter": anyio.CapacityLimiter(1),
+                "report_limiter": reports.report_limiter(),
             }
         ),
         request_max_body_size=settings.max_body_bytes,

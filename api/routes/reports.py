@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import anyio
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath, QueryParameter
 
 from api.docs import READ_ERRORS
 from api.routes.params import AsOf
-from registry.errors import NotFound
+from registry.errors import NotFound, Unavailable
 from registry.nations import nation_code
 from reports import documents
 from reports.build import render
@@ -34,30 +35,55 @@ def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
     return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
 
 
-def report_response(
+REPORTS_AT_ONCE = 2
+"""Reports drawn at the same time per worker (one per core here); more wait their turn."""
+WAIT_SECONDS = 30
+"""How long a report request waits for its turn before it is answered 503 with Retry-After."""
+
+
+def report_limiter() -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(REPORTS_AT_ONCE)
+
+
+async def report_response(
     request: Request[Any, Any, Any], report: str, key: str, as_of: date | None, format: str | None
 ) -> Response[bytes]:
-    """The report read fresh from the database, as HTML or PDF."""
-    frames = load_frames(request.app.state.engine)
-    html = render(frames, documents.stamp(frames, as_of or date.today()), report, key)
-    return _answer(html, format, key or report)
+    """The report read fresh from the database, as HTML or PDF, drawn in a worker thread: a
+    report takes from tens of milliseconds to seconds, and the event loop must stay free."""
+    engine, day = request.app.state.engine, as_of or date.today()
+
+    def build() -> Response[bytes]:
+        frames = load_frames(engine)
+        html = render(frames, documents.stamp(frames, day), report, key)
+        return _answer(html, format, key or report)
+
+    limiter: anyio.CapacityLimiter = request.app.state.report_limiter
+    try:
+        with anyio.fail_after(WAIT_SECONDS):
+            await limiter.acquire()
+    except TimeoutError:
+        raise Unavailable("report", "every report worker is busy; try again shortly") from None
+    try:
+        return await anyio.to_thread.run_sync(build)
+    finally:
+        limiter.release()
 
 
-@get("/programmes/{slug:str}", sync_to_thread=False, responses=READ_ERRORS,
+@get("/programmes/{slug:str}", responses=READ_ERRORS,
      summary="A programme's membership report")  # fmt: skip
-def programme(
+async def programme(
     request: Request[Any, Any, Any],
     slug: FromPath[str],
     as_of: AsOf = None,
     format: ReportFormat = None,
 ) -> Response[bytes]:
     """Identity, members, timeline, contracts with totals, fleet, sources with confidence."""
-    return report_response(request, "programme", slug, as_of, format)
+    return await report_response(request, "programme", slug, as_of, format)
 
 
-@get("/nations/{code:str}", sync_to_thread=False, responses=READ_ERRORS,
+@get("/nations/{code:str}", responses=READ_ERRORS,
      summary="A nation's programme participation report")  # fmt: skip
-def nation(
+async def nation(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     as_of: AsOf = None,
@@ -67,24 +93,24 @@ def nation(
     alpha3 = nation_code(code)
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
-    return report_response(request, "nation", alpha3, as_of, format)
+    return await report_response(request, "nation", alpha3, as_of, format)
 
 
-@get("/membership", sync_to_thread=False, responses=READ_ERRORS,
+@get("/membership", responses=READ_ERRORS,
      summary="Alliance membership matrix (landscape)")  # fmt: skip
-def membership(
+async def membership(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """Nations by programmes on `as_of`, with counts per row and column."""
-    return report_response(request, "membership", "", as_of, format)
+    return await report_response(request, "membership", "", as_of, format)
 
 
-@get("/contracts", sync_to_thread=False, responses=READ_ERRORS, summary="Contracts summary")
-def contracts(
+@get("/contracts", responses=READ_ERRORS, summary="Contracts summary")
+async def contracts(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
     """By contractor, awarding agency, year and currency."""
-    return report_response(request, "contracts", "", as_of, format)
+    return await report_response(request, "contracts", "", as_of, format)
 
 
 router = Router(

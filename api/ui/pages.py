@@ -16,8 +16,9 @@ from api.ui.render import page
 from registry.audit import Change
 from registry.checks import MAX_INT
 from registry.choices import Category, ProgrammeStatus, UserRole
+from registry.errors import NotFound
 from registry.fleet import fleet_timeline
-from registry.nations import get_nation, list_nations
+from registry.nations import get_nation, list_nations, nation_code
 from registry.participation import nation_programmes_on, participation_history
 from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page, programmes_page
 from registry.views import programme_view
@@ -135,21 +136,21 @@ def changes(
     )  # fmt: skip
 
 
-@get("/reports/programmes/{slug:str}", sync_to_thread=False)
-def programme_report(
+@get("/reports/programmes/{slug:str}")
+async def programme_report(
     request: Request[Any, Any, Any], slug: FromPath[str], format: ReportFormat = None
 ) -> Response[bytes]:
     """The programme's membership report, as /reports serves it, for whoever is signed in
     (even where the API's reads need a token)."""
-    return report_response(request, "programme", slug, None, format)
+    return await report_response(request, "programme", slug, None, format)
 
 
-@get("/reports/nations/{code:str}", sync_to_thread=False)
-def nation_report(
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    code: FromPath[str],
-    format: ReportFormat = None,
+@get("/reports/nations/{code:str}")
+async def nation_report(
+    request: Request[Any, Any, Any], code: FromPath[str], format: ReportFormat = None
 ) -> Response[bytes]:
     """The nation's participation report, as /reports serves it."""
-    return report_response(request, "nation", get_nation(session, code).code, None, format)
+    alpha3 = nation_code(code)
+    if alpha3 is None:
+        raise NotFound("code", f"unknown nation {code!r}")
+    return await report_response(request, "nation", alpha3, None, format)
