@@ -59,10 +59,13 @@ async def report_response(
 
     limiter: anyio.CapacityLimiter = request.app.state.report_limiter
     try:
-        with anyio.fail_after(WAIT_SECONDS):
-            await limiter.acquire()
-    except TimeoutError:
-        raise Unavailable("report", "every report worker is busy; try again shortly") from None
+        limiter.acquire_nowait()
+    except anyio.WouldBlock:
+        try:
+            with anyio.fail_after(WAIT_SECONDS):
+                await limiter.acquire()
+        except TimeoutError:
+            raise Unavailable("report", "every report worker is busy; try again shortly") from None
     try:
         return await anyio.to_thread.run_sync(build)
     finally:
