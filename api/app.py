@@ -10,7 +10,7 @@ import swagger_ui
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
@@ -20,9 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import problems, ui, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session
-from api.docs import READ_ERRORS, Problem
+from api.docs import READ_ERRORS, UNAVAILABLE
 from api.edge import check_body, edge_middleware
-from api.problems import PROBLEM_JSON
 from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
 from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
@@ -30,14 +29,6 @@ from registry.errors import Unavailable
 from registry.settings import Settings
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
-UNAVAILABLE = {
-    503: ResponseSpec(
-        data_container=Problem,
-        description="Service Unavailable",
-        media_type=PROBLEM_JSON,
-        generate_examples=False,
-    )
-}
 
 
 def _database_answers(engine: Engine) -> None:

@@ -48,6 +48,8 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
 
 
 READ_ERRORS = _problems(400, 401, 404)
+UNAVAILABLE = _problems(503)
+"""The database is busy or unreachable, or every report worker is taken: try again shortly."""
 WRITE_ERRORS = _problems(400, 401, 403, 404, 409, 412, 413, 422)
 
 

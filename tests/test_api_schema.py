@@ -36,9 +36,6 @@ DATA_RULE_FIELDS = {
 
 
 PENDING = (
-    "GET /reports/",  # api/routes/reports.py: declare text/html and application/pdf answers
-    "Stateful tests: content_type_conformance: Undocumented Content-Type %PDF",  # the same
-    "Stateful tests: content_type_conformance: Undocumented Content-Type <!DOCTYPE html>",
     "POST /api/import/{kind}",  # api/routes/imports.py: `kind` as a choice, the body documented
 )
 PENDING_CHECKS = ("allow_header_conformance",)

@@ -9,7 +9,7 @@ import anyio
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath, QueryParameter
 
-from api.docs import READ_ERRORS
+from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
 from api.routes.params import AsOf
 from registry.errors import NotFound, Unavailable
 from registry.nations import nation_code
@@ -35,6 +35,9 @@ def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
     return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
 
 
+REPORT = documented(answers={"text/html": {"type": "string"}, "application/pdf": BINARY})
+"""The answer is HTML, or PDF with `format=pdf`."""
+ERRORS = READ_ERRORS | UNAVAILABLE
 REPORTS_AT_ONCE = 2
 """Reports drawn at the same time per worker (one per core here); more wait their turn."""
 WAIT_SECONDS = 30
@@ -72,7 +75,7 @@ async def report_response(
         limiter.release()
 
 
-@get("/programmes/{slug:str}", responses=READ_ERRORS,
+@get("/programmes/{slug:str}", responses=ERRORS, operation_class=REPORT,
      summary="A programme's membership report")  # fmt: skip
 async def programme(
     request: Request[Any, Any, Any],
@@ -84,7 +87,7 @@ async def programme(
     return await report_response(request, "programme", slug, as_of, format)
 
 
-@get("/nations/{code:str}", responses=READ_ERRORS,
+@get("/nations/{code:str}", responses=ERRORS, operation_class=REPORT,
      summary="A nation's programme participation report")  # fmt: skip
 async def nation(
     request: Request[Any, Any, Any],
@@ -99,7 +102,7 @@ async def nation(
     return await report_response(request, "nation", alpha3, as_of, format)
 
 
-@get("/membership", responses=READ_ERRORS,
+@get("/membership", responses=ERRORS, operation_class=REPORT,
      summary="Alliance membership matrix (landscape)")  # fmt: skip
 async def membership(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
@@ -108,7 +111,7 @@ async def membership(
     return await report_response(request, "membership", "", as_of, format)
 
 
-@get("/contracts", responses=READ_ERRORS, summary="Contracts summary")
+@get("/contracts", responses=ERRORS, operation_class=REPORT, summary="Contracts summary")
 async def contracts(
     request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
 ) -> Response[bytes]:
