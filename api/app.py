@@ -21,7 +21,7 @@ from api import problems, ui, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session
 from api.docs import READ_ERRORS, UNAVAILABLE
-from api.edge import check_body, edge_middleware
+from api.edge import allowed_methods, check_body, edge_middleware
 from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
 from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Around the router, not only the routes: unknown paths and 405s get the same checks,
     # headers and log line as everything else.
-    app.asgi_handler = edge_middleware(app.asgi_handler)
+    app.asgi_handler = edge_middleware(app.asgi_handler, allowed_methods(app))
     return app
 
 

@@ -15,9 +15,10 @@ from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import msgspec
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.enums import ScopeType
 from litestar.exceptions import SerializationException, ValidationException
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, problem_body
@@ -97,9 +98,26 @@ async def _refuse(scope: Scope, send: Send, fault: Malformed, rid: str) -> None:
     await send(cast(Message, {"type": "http.response.body", "body": content}))
 
 
-def edge_middleware(app: ASGIApp) -> ASGIApp:
+def allowed_methods(app: Litestar) -> dict[int, bytes]:
+    """The `Allow` answer of each path's OPTIONS handler, by handler identity.
+
+    Litestar makes a path's OPTIONS handler with the first router's methods and keeps it when a
+    later router adds methods to the same path (POST beside GET): its `Allow` then leaves them
+    out, though the route answers them.
+    """
+    found = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.http_methods == {"OPTIONS"}:
+                    found[id(handler)] = ", ".join(sorted(route.methods)).encode()
+    return found
+
+
+def edge_middleware(app: ASGIApp, allow: dict[int, bytes] | None = None) -> ASGIApp:
     """Give each request an id (or keep the caller's X-Request-ID) for the audit trail and the
-    log, refuse NUL in its path and query, add the security headers, log one line."""
+    log, refuse NUL in its path and query, add the security headers, log one line; `allow`
+    corrects the OPTIONS answers (see `allowed_methods`)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -115,7 +133,11 @@ def edge_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), *_headers(scope, rid)]
+                headers = [*message.get("headers", []), *_headers(scope, rid)]
+                methods = (allow or {}).get(id(scope.get("route_handler")))
+                if methods is not None and scope["method"] == "OPTIONS":
+                    headers = [(k, methods if k.lower() == b"allow" else v) for k, v in headers]
+                message["headers"] = headers
             await send(message)
 
         token = request_id.set(rid)

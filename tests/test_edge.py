@@ -259,3 +259,23 @@ def test_any_text_in_any_write_field_is_answered_never_500(
     if before is not None:
         assert response.status_code == 400
         assert dump(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "methods"),
+    [
+        ("/api/programmes", "GET, OPTIONS, POST"),
+        ("/api/programmes/mmf", "DELETE, GET, OPTIONS, PATCH"),
+        ("/api/programmes/mmf/participants/NLD", "GET, OPTIONS, PATCH"),
+        ("/health", "GET, OPTIONS"),
+    ],
+)
+def test_options_and_405_name_every_method_the_path_answers(
+    client: TestClient[Any], url: str, methods: str
+) -> None:
+    """Guards two gaps: OPTIONS listed only the first router's methods of a path, and a 405
+    (TRACE) came without `Allow`."""
+    assert client.options(url).headers["allow"] == methods
+    refused = client.request("TRACE", url)
+    assert refused.status_code == 405
+    assert sorted(refused.headers["allow"].split(", ")) == methods.split(", ")
