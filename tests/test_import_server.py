@@ -2,14 +2,26 @@
 
 Guards a fixed bug: the import ran on the event loop, and `/health` timed out until it ended.
 Ordering, not a stopwatch: once the import's request is fully sent, health answers must still
-arrive before the import's own answer.
+arrive before the import's own answer. And SIGTERM stops a running import: the server answers
+503, writes nothing and exits.
 """
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
+from sqlalchemy import Engine
+
+from registry.settings import Settings
+from tests.conftest import dump, free_port
 
 ROWS = 1_000
 HEALTH_ANSWERS = 10
@@ -52,3 +64,73 @@ def test_health_answers_while_a_large_import_runs(server, tokens):
     assert answer.startswith(b"HTTP/1.1 200"), bytes(answer[:300])
     assert answer.count(b'"action":"create"') == ROWS
     assert answers.index("import") >= HEALTH_ANSWERS, answers
+
+
+@pytest.fixture
+def served(app_settings: Settings, seeded: None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like `server`, with the process at hand to signal."""
+    port = free_port()
+    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
+    command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(f"{base}/health") or process.poll() is not None)
+        assert process.poll() is None, "the server did not start"
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.02)
+
+
+def write_lock_taken(engine: Engine) -> bool:
+    """Whether another transaction holds the registry's write lock (an import in progress)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA busy_timeout=0")
+            cursor.execute("BEGIN IMMEDIATE")
+        else:
+            cursor.execute("SELECT version FROM data_version FOR UPDATE NOWAIT")
+        connection.rollback()
+        return False
+    except Exception:  # "database is locked" / LockNotAvailable
+        return True
+    finally:
+        connection.close()
+
+
+def test_sigterm_stops_a_running_import_and_writes_nothing(served, tokens, engine):
+    base, process = served
+    body = b"programme,title,kind\n" + b"".join(
+        f"mmf,Spares {n},support\n".encode() for n in range(20_000)
+    )
+    before = dump(engine)
+    connection = send_import(base, body, tokens["editor"])
+    wait_until(lambda: write_lock_taken(engine))
+    process.send_signal(signal.SIGTERM)
+    answer = bytearray()
+    with connection:
+        while chunk := connection.recv(65536):
+            answer.extend(chunk)
+    # uvicorn shuts down gracefully, then re-raises the signal it caught: killed by SIGTERM.
+    assert process.wait(timeout=60) in (0, -signal.SIGTERM)
+    assert answer.startswith(b"HTTP/1.1 503"), bytes(answer[:300])
+    assert b'"field":"file"' in answer
+    assert dump(engine) == before

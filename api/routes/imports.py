@@ -3,7 +3,7 @@
 The import runs off the event loop, one at a time per application, in a transaction of its own
 (`unit_of_work` on the app's engine): it never takes the request's session, since a thread
 holding a pooled connection while the loop waits on it deadlocks the server. An import still
-running when the server stops ends at its next row and writes nothing (`stop_imports`).
+running when the server is told to stop (SIGTERM, SIGINT) ends at its next row and writes nothing.
 """
 
 from __future__ import annotations
@@ -57,16 +57,17 @@ def _limiter(state: State) -> anyio.CapacityLimiter:
 
 
 def stop_imports(app: Litestar) -> None:
-    """Make any running import stop at its next row and roll back (on shutdown)."""
+    """Make any running import stop at its next row and roll back."""
     _stop_flag(app.state).set()
 
 
-def stop_imports_on_signals(app: Litestar) -> None:
-    """On start-up: SIGTERM or SIGINT also stop running imports at once. The server waits for
-    requests in progress before it shuts the application down, so a shutdown hook alone would
-    wait for the whole import."""
-    if threading.current_thread() is not threading.main_thread():
-        return  # signals reach only the main thread (tests run the app elsewhere)
+def _stop_imports_on_signals(app: Litestar) -> None:
+    """SIGTERM or SIGINT stop running imports at once: the server waits for requests in progress
+    before it shuts the application down, so a shutdown hook would wait for the whole import.
+    Chained to the server's own handlers, once per application, on the first import."""
+    if "import_signals" in app.state or threading.current_thread() is not threading.main_thread():
+        return  # signals reach only the main thread (the test client runs the app elsewhere)
+    app.state.import_signals = True
     for number in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(number)
 
@@ -102,6 +103,7 @@ async def import_file(
     problem's `errors` name every bad row and field. Limits: 100,000 rows, 10,000 characters a
     cell, 50 MB unpacked for an XLSX (413)."""
     state = request.app.state
+    _stop_imports_on_signals(request.app)
     work = partial(
         imports.import_file, state.engine, kind, bytes(body), actor=actor(request),
         dry_run=dry_run, stop=_stop_flag(state),
