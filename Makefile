@@ -54,6 +54,7 @@ bench: install-dev system ## Benchmark the API (against Datasette) and the repor
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run --no-cache
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.imports
 
 format: install-dev ## Reformat the code (ruff)
 	$(BIN)/ruff check --fix .
