@@ -193,3 +193,13 @@ def test_an_unknown_format_is_refused(client, seeded):
     response = client.get("/api/nations", params={"format": "pdf"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "format"
+
+
+def test_a_refused_leave_takes_its_join_back_before_the_next_row(client, seeded, tokens, engine):
+    body = "programme,nation,joined,left\nmmf,FIN,2025,2020\nmmf,FIN,2026,\n"
+    before = dump(engine)
+    response = post(client, "participations", body, tokens["editor"])
+    assert response.status_code == 422
+    # Row 2 is checked against the registry without row 1's join: no "already a member".
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "left")]
+    assert dump(engine) == before
