@@ -17,12 +17,15 @@ from typing import Annotated, Any
 import anyio
 from litestar import Litestar, Request, Router, post
 from litestar.datastructures import State
+from litestar.openapi.spec import Operation
 from litestar.params import FromPath, QueryParameter, RawBody
 from msgspec import Struct
 
 from api.deps import BEARER, EDITOR, actor
-from api.docs import WRITE_ERRORS
+from api.docs import BINARY, UNAVAILABLE, WRITE_ERRORS
 from registry import imports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportedRow(Struct):
@@ -39,6 +42,21 @@ class ImportOut(Struct):
 
 
 DryRun = Annotated[bool, QueryParameter(description="Check every row and write nothing.")]
+
+
+class ImportOperation(Operation):
+    """The body is the file itself (CSV text or an XLSX), `kind` one of the importer's kinds."""
+
+    def to_schema(self) -> dict[str, Any]:
+        result = super().to_schema()
+        result["requestBody"] = {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": BINARY}},
+        }
+        for parameter in result["parameters"]:
+            if parameter["name"] == "kind":
+                parameter["schema"]["enum"] = list(imports.KINDS)
+        return result
 
 
 def _stop_flag(state: State) -> threading.Event:
@@ -86,7 +104,8 @@ def _stop_imports_on_signals(app: Litestar) -> None:
     status_code=200,
     summary="Import participations, contracts or fleet events from CSV or XLSX",
     tags=["import"],
-    responses=WRITE_ERRORS,
+    responses=WRITE_ERRORS | UNAVAILABLE,
+    operation_class=ImportOperation,
 )
 async def import_file(
     request: Request[Any, Any, Any],
@@ -101,7 +120,8 @@ async def import_file(
     awarding_organisation, quantity, item, note]; fleet-events programme, date, kind, count
     [asset_type, contract (reference), note]. Any bad row refuses the whole file (422) and the
     problem's `errors` name every bad row and field. Limits: 100,000 rows, 10,000 characters a
-    cell, 50 MB unpacked for an XLSX (413)."""
+    cell, 50 MB unpacked for an XLSX (413). 503 when the server stops during the import (nothing
+    written)."""
     state = request.app.state
     _stop_imports_on_signals(request.app)
     work = partial(
