@@ -13,6 +13,7 @@ the bytes sent, and an XLSX is a zip):
 - `MAX_ROWS` (100,000): data rows in one file; more is a 422 on `file` naming the first row
   beyond the limit.
 - `MAX_CELL_CHARS` (10,000): characters in one cell; longer is a 422 naming row and column.
+- `MAX_COLUMNS` (100): columns in the header (no kind has more than 14); more is a 422 on `file`.
 - `MAX_ERRORS` (1,000): checking stops after this many bad rows and fields.
 
 NUL characters are refused in every cell (PostgreSQL cannot store them), with row and column.
@@ -24,6 +25,7 @@ import csv
 import io
 import threading
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +46,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_BYTES = 50_000_000
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 10_000
+MAX_COLUMNS = 100
 MAX_ERRORS = 1_000
 
 
@@ -154,8 +157,12 @@ def read_table(data: bytes, *, filename: str | None = None) -> list[Row]:
     header = next(records, None)
     if header is None:
         raise InvalidValue("file", "is empty: give a header row and at least one data row")
+    if len(header) > MAX_COLUMNS:
+        raise InvalidValue("file", f"the header has {len(header)} columns; at most {MAX_COLUMNS}")
     names = [(name or "").strip().lower() for name in header]
     problems = _header_problems(names)
+    if problems:
+        raise InvalidValue(problems)
     rows: list[Row] = []
     for record in records:
         cells = [(cell or "").strip() for cell in record]
@@ -177,7 +184,7 @@ def read_table(data: bytes, *, filename: str | None = None) -> list[Row]:
 def _header_problems(names: list[str]) -> list[FieldError]:
     if any("\x00" in name or len(name) > MAX_CELL_CHARS for name in names):
         return [FieldError("file", "the header has a column name with a NUL or far too long")]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     problems = [FieldError(name, "appears more than once in the header") for name in repeated]
     if "" in names:
         problems.append(FieldError("file", "the header has a column without a name"))

@@ -44,6 +44,8 @@ def errors(response):
                      id="cell over 10,000 characters"),
         pytest.param(b"programme,nation,,joined\nmmf,FIN,,2025\n", [(None, "file")],
                      id="column without a name"),
+        pytest.param(b",".join(b"c%d" % n for n in range(101)) + b"\n" + b"1," * 100 + b"1\n",
+                     [(None, "file")], id="more than 100 columns"),
     ],
 )  # fmt: skip
 def test_malformed_csv_is_refused_naming_row_and_field(
