@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,14 +21,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from registry.database import make_engine, unit_of_work
 from registry.errors import FieldError, InvalidValue, RegistryError
+from registry.serve import SHUTDOWN_TIMEOUT, check_address, uvicorn_options
 from registry.settings import Settings
-
-SHUTDOWN_TIMEOUT = 10
-"""Seconds `registry serve` lets running requests finish after SIGTERM before cancelling them."""
-HEADER_LIMIT = 64 * 1024
-"""Bytes of request line and headers the server reads before answering 400."""
-KEEP_ALIVE_TIMEOUT = 5
-"""Seconds an idle keep-alive connection stays open after its last response."""
 
 
 class Failed(click.ClickException):
@@ -214,71 +207,6 @@ def seed(ctx: click.Context) -> None:
         for name, table in sorted(metadata.tables.items()):
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()
             click.echo(f"  {name:<14} {count:>6}")
-
-
-def log_config() -> dict[str, Any]:
-    """Logging for `registry serve`: the registry's own lines (one per request, with its id) at
-    INFO; uvicorn's warnings; no uvicorn access log; no WeasyPrint or fontTools chatter."""
-    stderr = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"stderr": stderr},
-        "loggers": {
-            "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            "registry": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "weasyprint": {"level": "WARNING"},
-            "fontTools": {"level": "WARNING"},
-        },
-    }
-
-
-def uvicorn_options(
-    settings: Settings,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    workers: int = 1,
-    shutdown_timeout: int = SHUTDOWN_TIMEOUT,
-) -> dict[str, Any]:
-    """Everything `registry serve` hands to `uvicorn.run`, in one place."""
-    return {
-        "app": "api.app:serve_app",
-        "factory": True,
-        "host": host or settings.host,
-        "port": port or settings.port,
-        "workers": workers,
-        # h11 bounds the request line and headers (httptools reads header lines of 8 MB).
-        "http": "h11",
-        "h11_max_incomplete_event_size": HEADER_LIMIT,
-        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
-        # On SIGTERM, running requests get this long to finish; then they are cancelled.
-        "timeout_graceful_shutdown": shutdown_timeout,
-        # uvicorn believes X-Forwarded-* from 127.0.0.1 unless told otherwise: trust only the
-        # proxies configured, and read the headers at all only when there are some.
-        "proxy_headers": bool(settings.trusted_proxies),
-        "forwarded_allow_ips": list(settings.trusted_proxies),
-        "server_header": False,
-        "access_log": False,  # the application logs each request with its id
-        "log_config": log_config(),
-    }
-
-
-def check_address(host: str, port: int) -> None:
-    """Refuse, before anything starts, an address the server could not listen on."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    except socket.gaierror as error:
-        raise InvalidValue("host", f"{host!r}: {error.strerror}") from None
-    try:
-        with socket.create_server((host, port), family=family):  # SO_REUSEADDR, as uvicorn
-            pass
-    except OSError as error:
-        field = "host" if error.errno == errno.EADDRNOTAVAIL else "port"
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        raise InvalidValue(field, f"cannot listen on {host}:{port}: {reason}") from None
 
 
 @main.command()

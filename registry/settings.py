@@ -66,6 +66,9 @@ class Settings:
     SQLite's write lock; a write that cannot get it answers 503 with `Retry-After`."""
     statement_timeout: float = 60.0
     """`REGISTRY_STATEMENT_TIMEOUT` (seconds, PostgreSQL): longer statements are cancelled."""
+    header_timeout: float = 10.0
+    """`REGISTRY_HEADER_TIMEOUT` (seconds): a request's line and headers must arrive within this
+    time, or the server closes the connection (slow clients cannot hold connections open)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,4 +84,5 @@ class Settings:
             trusted_proxies=_addresses(env.get("REGISTRY_TRUSTED_PROXIES")),
             db_timeout=_number(env, "REGISTRY_DB_TIMEOUT", 5.0, whole=False),
             statement_timeout=_number(env, "REGISTRY_STATEMENT_TIMEOUT", 60.0, whole=False),
+            header_timeout=_number(env, "REGISTRY_HEADER_TIMEOUT", 10.0, whole=False),
         )

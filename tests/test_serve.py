@@ -14,8 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from registry.cli import HEADER_LIMIT, SHUTDOWN_TIMEOUT, log_config, uvicorn_options
+from registry.serve import (
+    HEADER_LIMIT,
+    SHUTDOWN_TIMEOUT,
+    HeaderDeadlineProtocol,
+    log_config,
+    uvicorn_options,
+)
 from registry.settings import Settings
 from tests.conftest import free_port
 
@@ -43,13 +50,13 @@ def test_uvicorn_takes_the_options_as_given(monkeypatch):
     config = uvicorn.Config(**uvicorn_options(Settings()))
     assert config.forwarded_allow_ips == []  # not its default "127.0.0.1,::1"
     assert config.proxy_headers is False
-    assert config.http == "h11"
+    assert config.http is HeaderDeadlineProtocol
     assert config.h11_max_incomplete_event_size == HEADER_LIMIT
 
 
 def test_headers_are_bounded_and_slow_shutdowns_are_cut_short():
     options = uvicorn_options(Settings())
-    assert options["http"] == "h11"  # httptools reads header lines of 8 MB
+    assert issubclass(options["http"], H11Protocol)  # httptools reads header lines of 8 MB
     assert options["h11_max_incomplete_event_size"] == 64 * 1024
     assert options["timeout_keep_alive"] == 5
     assert options["timeout_graceful_shutdown"] == SHUTDOWN_TIMEOUT == 10
@@ -91,9 +98,13 @@ class Served:
 
 @pytest.fixture
 def served(engine, tmp_path) -> Iterator[Served]:
-    """`registry serve` in its own process on the test's SQLite file, with a 1 s shutdown grace."""
+    """`registry serve` in its own process on the test's SQLite file, with a 1 s shutdown grace
+    and 2 s for a request's headers to arrive."""
     port = free_port()
-    env = os.environ | {"REGISTRY_DATABASE_URL": engine.url.render_as_string(False)}
+    env = os.environ | {
+        "REGISTRY_DATABASE_URL": engine.url.render_as_string(False),
+        "REGISTRY_HEADER_TIMEOUT": "2",
+    }
     log = tmp_path / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -173,3 +184,30 @@ def test_the_served_registry_stops_on_sigterm_while_a_request_runs(served):
     output = served.output()
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in output
     assert 'HTTP/1.1" 200' not in output  # uvicorn's own access log is off
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(
+    "head", [b"", b"GET /health HTTP/1.1\r\nHost: x\r\n"], ids=["silent", "headers-unfinished"]
+)
+def test_a_client_too_slow_with_its_headers_is_cut_off(served, head):
+    """Guards a finding: slow clients never timed out, so a few could hold every connection.
+    The server closes the connection after the header time-out (2 s here); the socket's 30 s
+    time-out only keeps a failing test from hanging."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as slow:
+        slow.sendall(head)
+        assert closed(slow)
+    assert httpx.get(f"{served.base}/health", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_kept_alive_connection_gets_a_new_deadline_per_request(served):
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as client:
+        for _ in range(2):
+            client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b'"database":"ok"}'):  # headers and body may come apart
+                answer += client.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 ")
+        client.sendall(b"GET /health HTTP/1.1\r\n")  # a third request, never finished
+        assert closed(client)
