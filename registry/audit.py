@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, update
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Field, Session, SQLModel
 
 from registry.choices import Action
@@ -47,11 +48,30 @@ def begin_write(session: Session) -> None:
     that only one of them may pass. It comes before the transaction's first read, so every read
     after it sees committed data (PostgreSQL: the data_version row's lock, held until commit;
     SQLite: the database write lock, taken before the read snapshot)."""
+    if _holds(session, "write_lock"):
+        return  # held until commit: taking it again would only repeat the UPDATE
     session.execute(
         update(DataVersion)
         .values(version=DataVersion.version)
         .execution_options(synchronize_session=False)
     )
+    session.info["write_lock"] = _innermost(session)
+
+
+def _innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _holds(session: Session, what: str) -> bool:
+    """Whether `what` was done in the current transaction or a savepoint still around it (a
+    savepoint rolled back undoes it, so it is done again)."""
+    taken: SessionTransaction | None = session.info.get(what)
+    transaction = _innermost(session)
+    while transaction is not None:
+        if transaction is taken:
+            return bool(transaction.is_active)
+        transaction = transaction.parent
+    return False
 
 
 def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -81,7 +101,13 @@ def record_change(
         request_id=request_id.get(),
     )
     session.add(change)
-    session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    if not _holds(session, "version_raised"):  # once per transaction: it counts transactions
+        session.execute(
+            update(DataVersion)
+            .values(version=DataVersion.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.info["version_raised"] = _innermost(session)
     recorded(session).append(change)
     return change
 

@@ -103,6 +103,9 @@ def _check_shares(
             col(Participation.programme_id) == programme.id,
             col(Participation.cost_share_bp).is_not(None),
             col(Participation.id) != (replacing or 0),
+            # Only spells that overlap the new one can add to its total.
+            *([col(Participation.joined) < spell[1]] if spell[1] is not None else []),
+            or_(col(Participation.left).is_(None), col(Participation.left) > spell[0]),
         )
     ).all()
     spells = [(j, left, int(bp or 0)) for j, left, bp in rows]
