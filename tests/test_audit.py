@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from registry.audit import Change, request_id
+from registry.audit import Change, DataVersion, request_id
 from registry.database import unit_of_work
 from registry.participation import join_programme
 from registry.search import changes_page
@@ -54,3 +54,29 @@ def test_the_change_log_within_a_record_keeps_its_own_and_those_under_it(session
     assert keys == {"mmf", "mmf/NLD"}
     for pattern in ("mm%", "mm_", "mm"):  # no wildcards, no partial slugs
         assert changes_page(session, within=pattern).items == []
+
+
+def version(engine) -> int:
+    with unit_of_work(engine) as session:
+        return session.exec(select(DataVersion.version)).one()
+
+
+def test_the_data_version_rises_once_per_transaction_however_many_writes(engine, nations):
+    start = version(engine)
+    with unit_of_work(engine) as session:
+        make_programme(session)
+        join_programme(session, programme="mmf", nation="NLD", joined="2014-11", actor="alice")
+        join_programme(session, programme="mmf", nation="LUX", joined="2014-11", actor="alice")
+    assert version(engine) == start + 1
+
+
+def test_a_write_after_a_rolled_back_savepoint_still_raises_the_data_version(engine, nations):
+    """The savepoint that raised it was undone: the next write must raise it again, or readers
+    would keep serving answers from before this transaction."""
+    start = version(engine)
+    with unit_of_work(engine) as session:
+        savepoint = session.begin_nested()
+        make_programme(session, slug="undone")
+        savepoint.rollback()
+        make_programme(session)
+    assert version(engine) == start + 1
