@@ -99,9 +99,8 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """The application for `settings` (default: from the environment)."""
-    settings = settings or Settings.from_env()
+def _database_state(settings: Settings) -> State:
+    """What the application keeps per database: engines, answer cache, throttle, limits."""
     engine = make_engine(
         settings.database_url,
         timeout=settings.db_timeout,
@@ -115,6 +114,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         settings.cache_size,
     )
+    return State(
+        {
+            "engine": engine,
+            "settings": settings,
+            "cache": cache,
+            "signin_throttle": SignInThrottle(),
+            "health_limiter": anyio.CapacityLimiter(1),
+            "report_limiter": reports.report_limiter(),
+        }
+    )
+
+
+def use_settings(app: Litestar, settings: Settings) -> None:
+    """Point `app` at `settings`' database with fresh engines, cache and limits (the tests build
+    the application once and give it a database of its own per test)."""
+    app.state = _database_state(settings)
+
+
+def _dispose(app: Litestar) -> None:
+    app.state.engine.dispose()
+    app.state.cache.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The application for `settings` (default: from the environment)."""
+    settings = settings or Settings.from_env()
     app = Litestar(
         route_handlers=[
             health,
@@ -136,18 +161,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_body,
         exception_handlers=problems.handlers,  # type: ignore[arg-type]
         openapi_config=_openapi(),
-        state=State(
-            {
-                "engine": engine,
-                "settings": settings,
-                "cache": cache,
-                "signin_throttle": SignInThrottle(),
-                "health_limiter": anyio.CapacityLimiter(1),
-                "report_limiter": reports.report_limiter(),
-            }
-        ),
+        state=_database_state(settings),
         request_max_body_size=settings.max_body_bytes,
-        on_shutdown=[engine.dispose, cache.engine.dispose],
+        on_shutdown=[_dispose],
     )
     # Around the router, not only the routes: unknown paths and 405s get the same checks,
     # headers and log line as everything else.

@@ -21,13 +21,14 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from api.app import create_app
+from api.app import create_app, use_settings
 from registry.database import make_engine, normalise_url, unit_of_work
 from registry.errors import RegistryError
 from registry.migrate import upgrade
@@ -241,10 +242,19 @@ def app_settings(engine: Engine) -> Settings:
     return Settings(database_url=engine.url.render_as_string(hide_password=False))
 
 
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Litestar:
+    """The application, built once per test process (building it takes longer than most tests);
+    each test gives it its own database, engines, cache and limits (`use_settings`)."""
+    unused = tmp_path_factory.mktemp("app") / "unused.db"  # replaced before any request
+    return create_app(Settings(database_url=f"sqlite:///{unused}"))
+
+
 @pytest.fixture
-def client(app_settings: Settings) -> Iterator[TestClient[Any]]:
+def client(shared_app: Litestar, app_settings: Settings) -> Iterator[TestClient[Any]]:
     """The API on the test database, called in-process over HTTPS (as deployed behind TLS)."""
-    with TestClient(create_app(app_settings), base_url="https://testserver.local") as test_client:
+    use_settings(shared_app, app_settings)
+    with TestClient(shared_app, base_url="https://testserver.local") as test_client:
         yield test_client
 
 

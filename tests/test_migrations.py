@@ -46,7 +46,11 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     before = dump(engine)
     downgrade(engine, "0001")  # drops the user tables, which the seed leaves empty
     upgrade(engine)
-    assert dump(engine) == before
+    after = dump(engine)
+    # The data version is no data but a counter for readers' caches: made anew, it starts at
+    # the number of changes, which is never below the transactions that made them.
+    assert after.pop("data_version")[0][1] >= before.pop("data_version")[0][1]
+    assert after == before
 
 
 def test_downgrade_to_nothing_and_back(empty_database_url):
