@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from registry.contracts import Contract
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent
+from registry.formulas import defuse_formulas
 from registry.imports import KINDS
 from registry.organisations import Organisation
 from registry.participation import Participation
@@ -146,26 +147,6 @@ def write_table(rows: list[Row], names: list[str], format: FileFormat, *, sheet:
         schema=dict.fromkeys(names, pl.String),
     )
     return file_bytes(table, format, sheet=sheet)
-
-
-FORMULA = r"^[=+\-@\t\r]"
-"""A CSV cell starting so would be run as a formula by a spreadsheet (CSV injection), unless it
-is a plain number (`NUMBER`), which a spreadsheet reads as a number."""
-NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
-FORMULA_ESCAPE = "'"
-"""Put before such a cell, as OWASP advises; `registry import` takes it off again."""
-
-
-def defuse_formulas(table: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as formulas, written with a leading `'`."""
-    return table.with_columns(
-        pl.when(pl.col(name).str.contains(FORMULA) & ~pl.col(name).str.contains(NUMBER))
-        .then(pl.lit(FORMULA_ESCAPE) + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name, kind in table.schema.items()
-        if kind == pl.String
-    )
 
 
 def file_bytes(table: pl.DataFrame, format: FileFormat, *, sheet: str) -> bytes:

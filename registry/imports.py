@@ -39,6 +39,7 @@ from registry.contracts import add_contract, find_contract
 from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError
 from registry.fleet import record_fleet_event
+from registry.formulas import undo_formula_escape
 from registry.participation import join_programme, leave_programme
 from registry.programmes import get_programme
 
@@ -213,7 +214,8 @@ def _csv_records(data: bytes) -> Records:
         ) from None
     reader = csv.reader(io.StringIO(text))
     try:
-        yield from reader
+        for record in reader:
+            yield [undo_formula_escape(cell) for cell in record]
     except csv.Error as error:
         raise InvalidValue("file", f"line {reader.line_num} is not valid CSV: {error}") from None
 

@@ -12,19 +12,18 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from registry.cli import main
-from registry.contracts import add_contract
+from registry.contracts import Contract, add_contract
 from registry.database import unit_of_work
 from registry.export import FileFormat, file_bytes
-
-pytestmark = pytest.mark.usefixtures("seeded")
 
 TITLES = ['=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "Plain title"]
 
 
 @pytest.fixture
-def dangerous(engine: Engine) -> None:
+def dangerous(engine: Engine, seeded: None) -> None:
     with unit_of_work(engine) as session:
         for number, title in enumerate(TITLES):
             add_contract(
@@ -67,3 +66,25 @@ def test_xlsx_keeps_formula_like_text_as_text() -> None:
         strings = book.read("xl/sharedStrings.xml").decode()
     assert "<f>" not in sheet  # no cell is a formula
     assert "@SUM(A1)" in strings  # the text itself, unescaped: XLSX has a type for text
+
+
+def test_an_escaped_export_imports_back_as_it_was(engine, second_engine, tmp_path) -> None:
+    """The escape is for spreadsheets only: `registry import` takes it off again."""
+    from tests.test_export import programmes, run
+
+    programmes(engine)
+    programmes(second_engine)
+    with unit_of_work(engine) as session:
+        for number, title in enumerate(TITLES):
+            add_contract(
+                session, programme="mmf", title=title, kind="support",
+                reference=f"danger-{number}", actor="fixture",
+            )  # fmt: skip
+    path = tmp_path / "contracts.csv"
+    assert run(engine, "export", "contracts", "--out", str(path)).exit_code == 0
+    assert "'@SUM(A1)" in path.read_text()
+    imported = run(second_engine, "import", "contracts", str(path))
+    assert imported.exit_code == 0, imported.output
+    with unit_of_work(second_engine) as session:
+        titles = set(session.exec(select(Contract.title)).all())
+    assert titles == set(TITLES)
