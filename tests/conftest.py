@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,14 @@ def create_database(admin: Engine, *, template: str | None = None) -> str:
 def drop_database(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_dropper() -> Iterator[ThreadPoolExecutor]:
+    """Drops used test databases in the background while the next tests run; all are gone
+    before the run ends."""
+    with ThreadPoolExecutor(max_workers=1) as dropper:
+        yield dropper
 
 
 @pytest.fixture(scope="session")
@@ -153,12 +162,13 @@ def fresh_engine(
         engine.dispose()
         return
     admin: Engine = request.getfixturevalue("postgres_admin")
+    dropper: ThreadPoolExecutor = request.getfixturevalue("postgres_dropper")
     template = "postgres_seeded_template" if seeded else "postgres_template"
     name = create_database(admin, template=request.getfixturevalue(template))
     engine = make_engine(postgres_url(name))
     yield engine
     engine.dispose()
-    drop_database(admin, name)
+    dropper.submit(drop_database, admin, name)
 
 
 @pytest.fixture

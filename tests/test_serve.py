@@ -99,11 +99,11 @@ class Served:
 @pytest.fixture
 def served(engine, tmp_path) -> Iterator[Served]:
     """`registry serve` in its own process on the test's SQLite file, with a 1 s shutdown grace
-    and 2 s for a request's headers to arrive."""
+    and 1 s for a request's headers to arrive."""
     port = free_port()
     env = os.environ | {
         "REGISTRY_DATABASE_URL": engine.url.render_as_string(False),
-        "REGISTRY_HEADER_TIMEOUT": "2",
+        "REGISTRY_HEADER_TIMEOUT": "1",
     }
     log = tmp_path / "server.log"
     with log.open("wb") as sink:
@@ -192,7 +192,7 @@ def test_the_served_registry_stops_on_sigterm_while_a_request_runs(served):
 )
 def test_a_client_too_slow_with_its_headers_is_cut_off(served, head):
     """Guards a finding: slow clients never timed out, so a few could hold every connection.
-    The server closes the connection after the header time-out (2 s here); the socket's 30 s
+    The server closes the connection after the header time-out (1 s here); the socket's 30 s
     time-out only keeps a failing test from hanging."""
     with socket.create_connection(("127.0.0.1", served.port), timeout=30) as slow:
         slow.sendall(head)
