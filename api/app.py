@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import problems, ui, wire
 from api.cache import AnswerCache
 from api.deps import access_guard, provide_session
-from api.docs import READ_ERRORS, UNAVAILABLE
+from api.docs import READ_ERRORS, UNAVAILABLE, parameters_without_nul
 from api.edge import allowed_methods, check_body, edge_middleware
 from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
 from api.ui.throttle import SignInThrottle
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Around the router, not only the routes: unknown paths and 405s get the same checks,
     # headers and log line as everything else.
     app.asgi_handler = edge_middleware(app.asgi_handler, allowed_methods(app))
+    parameters_without_nul(app.openapi_schema)
     return app
 
 

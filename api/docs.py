@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Operation
+from litestar.openapi.spec import OpenAPI, OpenAPIType, Operation, Schema
 from msgspec import Struct
 
 from api.exports import MEDIA_TYPES, Format
@@ -87,6 +87,20 @@ def _struct_types(type_: Any) -> Iterator[type[Struct]]:
 NO_NUL = "^[^\\x00]*$"
 """No text carries NUL (refused at the edge, api/edge.py): said of every string without a pattern
 of its own (the wire patterns leave NUL out themselves)."""
+
+
+def parameters_without_nul(document: OpenAPI) -> None:
+    """Say of every text parameter (path and query) what the edge enforces: no NUL."""
+    for item in (document.paths or {}).values():
+        for operation in (item.get, item.put, item.post, item.patch, item.delete):
+            for parameter in (operation.parameters or []) if operation else []:
+                schema = getattr(parameter, "schema", None)  # a Reference has none
+                for one in [schema, *(getattr(schema, "one_of", None) or [])]:
+                    if (
+                        isinstance(one, Schema) and one.type == OpenAPIType.STRING
+                        and not (one.pattern or one.enum or one.format or one.const)
+                    ):  # fmt: skip
+                        one.pattern = NO_NUL
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
