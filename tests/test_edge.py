@@ -86,6 +86,7 @@ def test_nul_in_a_nested_field_is_named_by_its_path(
     engine: Engine, client: TestClient[Any], tokens: dict[str, str]
 ) -> None:
     method, path, body = WRITES[5]  # a contract, whose value is an object
+    assert body is not None
     before = dump(engine)
     bad = body | {"value": {"amount": "1.00", "currency": "EU\x00R"}}
     response = send(client, method, path, bad, **editor(tokens))

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("seeded")
 def held_render(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
     """Make report rendering wait until the test releases it; returns (entered, release)."""
     entered, release = threading.Event(), threading.Event()
-    real = reports.render
+    real = reports.render  # type: ignore[attr-defined]
 
     def render(*args: Any, **kwargs: Any) -> str:
         entered.set()
