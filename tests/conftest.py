@@ -283,8 +283,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(app_settings: Settings, seeded: None) -> Iterator[str]:
-    """The served application (uvicorn, as `registry serve` runs it) on the seeded database."""
+def served_process(
+    app_settings: Settings, seeded: None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The served application (uvicorn, as `registry serve` runs it) on the seeded database:
+    its address and its process (to signal)."""
     port = free_port()
     env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
     command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
@@ -302,7 +305,13 @@ def server(app_settings: Settings, seeded: None) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 pytest.fail("the server did not start")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(served_process: tuple[str, subprocess.Popen[bytes]]) -> str:
+    """The served application's address."""
+    return served_process[0]

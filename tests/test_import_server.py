@@ -6,22 +6,17 @@ arrive before the import's own answer. And SIGTERM stops a running import: the s
 503, writes nothing and exits.
 """
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from sqlalchemy import Engine
 
-from registry.settings import Settings
-from tests.conftest import dump, free_port
+from tests.conftest import dump
 
 ROWS = 1_000
 HEALTH_ANSWERS = 10
@@ -66,31 +61,6 @@ def test_health_answers_while_a_large_import_runs(server, tokens):
     assert answers.index("import") >= HEALTH_ANSWERS, answers
 
 
-@pytest.fixture
-def served(app_settings: Settings, seeded: None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like `server`, with the process at hand to signal."""
-    port = free_port()
-    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
-    command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(f"{base}/health") or process.poll() is not None)
-        assert process.poll() is None, "the server did not start"
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -116,8 +86,8 @@ def write_lock_taken(engine: Engine) -> bool:
         connection.close()
 
 
-def test_sigterm_stops_a_running_import_and_writes_nothing(served, tokens, engine):
-    base, process = served
+def test_sigterm_stops_a_running_import_and_writes_nothing(served_process, tokens, engine):
+    base, process = served_process
     body = b"programme,title,kind\n" + b"".join(
         f"mmf,Spares {n},support\n".encode() for n in range(20_000)
     )
