@@ -22,14 +22,19 @@ from registry.export import FileFormat, file_bytes
 TITLES = ['=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "Plain title"]
 
 
-@pytest.fixture
-def dangerous(engine: Engine, seeded: None) -> None:
+def add_dangerous(engine: Engine) -> None:
+    """Contracts of the MMF whose titles a spreadsheet would run as formulas."""
     with unit_of_work(engine) as session:
         for number, title in enumerate(TITLES):
             add_contract(
                 session, programme="mmf", title=title, kind="support",
                 reference=f"danger-{number}", actor="fixture",
             )  # fmt: skip
+
+
+@pytest.fixture
+def dangerous(engine: Engine, seeded: None) -> None:
+    add_dangerous(engine)
 
 
 def cells(data: bytes, column: str) -> set[str]:
@@ -74,12 +79,7 @@ def test_an_escaped_export_imports_back_as_it_was(engine, second_engine, tmp_pat
 
     programmes(engine)
     programmes(second_engine)
-    with unit_of_work(engine) as session:
-        for number, title in enumerate(TITLES):
-            add_contract(
-                session, programme="mmf", title=title, kind="support",
-                reference=f"danger-{number}", actor="fixture",
-            )  # fmt: skip
+    add_dangerous(engine)
     path = tmp_path / "contracts.csv"
     assert run(engine, "export", "contracts", "--out", str(path)).exit_code == 0
     assert "'@SUM(A1)" in path.read_text()
