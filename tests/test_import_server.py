@@ -104,3 +104,39 @@ def test_sigterm_stops_a_running_import_and_writes_nothing(served_process, token
     assert answer.startswith(b"HTTP/1.1 503"), bytes(answer[:300])
     assert b'"field":"file"' in answer
     assert dump(engine) == before
+
+
+def test_health_answers_while_an_import_and_a_pdf_report_run_together(server, tokens):
+    """The two slowest requests at once, each in its worker thread: the probe still answers,
+    many times, before either of them is done."""
+    body = b"programme,title,kind\n" + b"".join(
+        f"mmf,Spare part {n},support\n".encode() for n in range(ROWS)
+    )
+    answers: list[str] = []
+    pdf: list[httpx.Response] = []
+    connection = send_import(server, body, tokens["editor"])
+
+    def read_import() -> None:
+        with connection:
+            while connection.recv(65536):
+                pass
+        answers.append("import")
+
+    def fetch_pdf() -> None:
+        with httpx.Client(base_url=server, timeout=120) as client:
+            pdf.append(client.get("/reports/programmes/mmf", params={"format": "pdf"}))
+        answers.append("pdf")
+
+    slow = [threading.Thread(target=read_import), threading.Thread(target=fetch_pdf)]
+    for thread in slow:
+        thread.start()
+    with httpx.Client(base_url=server, timeout=30) as client:
+        while any(thread.is_alive() for thread in slow):
+            if client.get("/health").status_code == 200:
+                answers.append("health")
+    for thread in slow:
+        thread.join()
+    assert pdf[0].status_code == 200
+    assert pdf[0].content.startswith(b"%PDF")
+    first_done = min(answers.index("import"), answers.index("pdf"))
+    assert first_done >= HEALTH_ANSWERS, answers
