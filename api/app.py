@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import html
 from pathlib import Path
+from typing import Any
 
 import anyio
 import swagger_ui
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -29,6 +31,29 @@ from registry.errors import Unavailable
 from registry.settings import Settings
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
+OWN_STATIC = Path(__file__).parent / "static"
+
+
+class SwaggerPage(SwaggerRenderPlugin):
+    """Swagger UI from files served here, started by a script file rather than an inline one (the
+    Content-Security-Policy forbids inline script) which loads the document from its URL."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        title = html.escape(openapi_schema["info"]["title"])
+        return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link href="{self.css_url}" rel="stylesheet">
+<script src="{self.js_url}"></script>
+<script src="{self.standalone_preset_js_url}"></script>
+<script src="/schema/static/swagger-init.js"></script>
+</head>
+<body><div id="swagger-container"></div></body>
+</html>
+""".encode()
 
 
 def _database_answers(engine: Engine) -> None:
@@ -88,7 +113,7 @@ def _openapi() -> OpenAPIConfig:
         ),
         render_plugins=[
             JsonRenderPlugin(path="/openapi.json"),
-            SwaggerRenderPlugin(
+            SwaggerPage(
                 path="/swagger",
                 js_url=f"{static}/swagger-ui-bundle.js",
                 css_url=f"{static}/swagger-ui.css",
@@ -153,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ui.router,
             ui.static,
             create_static_files_router(
-                "/schema/static", directories=[SWAGGER_STATIC], include_in_schema=False
+                "/schema/static", directories=[SWAGGER_STATIC, OWN_STATIC], include_in_schema=False
             ),
         ],
         dependencies={"session": Provide(provide_session)},

@@ -5,6 +5,7 @@ answered 503 with Retry-After. Each case guards a 500 seen in a red-team pass on
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -291,3 +292,16 @@ def test_options_and_405_name_every_method_the_path_answers(
     refused = client.request("TRACE", url)
     assert refused.status_code == 405
     assert sorted(refused.headers["allow"].split(", ")) == methods.split(", ")
+
+
+def test_the_api_docs_page_runs_no_inline_script(client: TestClient[Any]) -> None:
+    """Guards a page the policy would blank: Swagger UI was started by an inline script."""
+    page = client.get("/schema/swagger").text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.DOTALL)
+    assert scripts
+    for attributes, body in scripts:
+        assert 'src="/schema/static/' in attributes
+        assert not body.strip()
+    starter = client.get("/schema/static/swagger-init.js")
+    assert starter.status_code == 200
+    assert "/schema/openapi.json" in starter.text
