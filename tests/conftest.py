@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -34,6 +36,7 @@ from registry.database import make_engine, normalise_url, unit_of_work
 from registry.errors import RegistryError
 from registry.migrate import upgrade
 from registry.schema import metadata
+from registry.serve import uvicorn_options
 from registry.settings import Settings
 from registry.users import add_user, create_token, use_password_hasher
 from seed.load import load_first_data_set, load_nations
@@ -315,3 +318,39 @@ def served_process(
 def server(served_process: tuple[str, subprocess.Popen[bytes]]) -> str:
     """The served application's address."""
     return served_process[0]
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Litestar, str]]:
+    """An application served by uvicorn in a thread of the test process, for the whole run (a
+    server process per test costs seconds of start-up); `live_server` gives it a test's database."""
+    unused = tmp_path_factory.mktemp("live") / "unused.db"
+    app = create_app(Settings(database_url=f"sqlite:///{unused}"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning",
+        **{k: v for k, v in uvicorn_options(Settings()).items()
+           if k in ("http", "h11_max_incomplete_event_size", "timeout_keep_alive")},
+    )  # fmt: skip
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not served.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.02)
+    yield app, f"http://127.0.0.1:{config.port}"
+    served.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def live_server(
+    live_app: tuple[Litestar, str], app_settings: Settings, seeded: None
+) -> Iterator[str]:
+    """The live application on this test's seeded database: its address."""
+    app, base = live_app
+    use_settings(app, app_settings)
+    yield base
+    app.state.engine.dispose()
+    app.state.cache.engine.dispose()

@@ -49,20 +49,20 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, server: str, role: str, path: str = "/ui/programmes/mmf") -> None:
+def sign_in(page: Page, live_server: str, role: str, path: str = "/ui/programmes/mmf") -> None:
     """Open a page while signed out, sign in on the page it sends us to, and land back on it."""
-    page.goto(server + path)
+    page.goto(live_server + path)
     assert "/ui/signin" in page.url
     page.get_by_label("Username").fill(role)
     page.get_by_label("Password").fill(PASSWORDS[role])
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server + path)
+    page.wait_for_url(live_server + path)
 
 
 def test_an_editor_adds_finland_as_an_observer_then_a_bad_leave_is_refused(
-    page, server, engine, staff
+    page, live_server, engine, staff
 ):
-    sign_in(page, server, "editor")
+    sign_in(page, live_server, "editor")
     page.get_by_role("link", name="Add a member").click()
     page.get_by_label("Nation").select_option("FIN")
     page.get_by_label("Role").select_option("observer")
@@ -81,7 +81,7 @@ def test_an_editor_adds_finland_as_an_observer_then_a_bad_leave_is_refused(
     assert "editor" in newest
 
     before = dump(engine)
-    page.goto(f"{server}/ui/programmes/mmf")
+    page.goto(f"{live_server}/ui/programmes/mmf")
     page.get_by_role("link", name="Record Finland leaving").click()
     page.get_by_label("Left on").fill("2025-01-01")
     page.get_by_role("button", name="Record leave").click()
@@ -96,8 +96,10 @@ def test_an_editor_adds_finland_as_an_observer_then_a_bad_leave_is_refused(
     assert spell.left is None
 
 
-def test_a_viewer_finds_no_edit_controls_and_a_forged_post_is_refused(page, server, engine, staff):
-    sign_in(page, server, "viewer")
+def test_a_viewer_finds_no_edit_controls_and_a_forged_post_is_refused(
+    page, live_server, engine, staff
+):
+    sign_in(page, live_server, "viewer")
     assert page.locator("table.members tbody tr").count() > 3  # the page did load its members
     for name in ("Add a member", "Add a contract", "Record a fleet event"):
         assert page.get_by_role("link", name=name).count() == 0
@@ -106,22 +108,22 @@ def test_a_viewer_finds_no_edit_controls_and_a_forged_post_is_refused(page, serv
     before = dump(engine)
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     forged = page.request.post(
-        f"{server}/ui/programmes/mmf/members/new",
+        f"{live_server}/ui/programmes/mmf/members/new",
         form={"csrf_token": token or "", "nation": "FIN", "joined": "2025"},
     )
     assert forged.status == 403
     assert dump(engine) == before
 
 
-def test_signing_in_and_adding_a_member_work_from_the_keyboard(page, server, staff):
-    page.goto(f"{server}/ui/programmes/mmf")
+def test_signing_in_and_adding_a_member_work_from_the_keyboard(page, live_server, staff):
+    page.goto(f"{live_server}/ui/programmes/mmf")
     page.wait_for_function("document.activeElement.id === 'username'")  # focused on arrival
     page.keyboard.type("editor")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORDS["editor"])
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/ui/programmes/mmf")
-    page.goto(f"{server}/ui/programmes/mmf/members/new")
+    page.wait_for_url(f"{live_server}/ui/programmes/mmf")
+    page.goto(f"{live_server}/ui/programmes/mmf/members/new")
     page.get_by_label("Nation").focus()
     page.keyboard.type("Finland")  # a select jumps to the typed option
     for _ in range(4):  # role, instrument, then the date joined
@@ -136,13 +138,13 @@ def test_signing_in_and_adding_a_member_work_from_the_keyboard(page, server, sta
 
 @pytest.mark.parametrize(("width", "height"), [(768, 1024), (1280, 800)])
 def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(
-    page, server, staff, width, height
+    page, live_server, staff, width, height
 ):
     page.set_viewport_size({"width": width, "height": height})
-    sign_in(page, server, "editor")
+    sign_in(page, live_server, "editor")
     for path in ("/ui/programmes/mmf", "/ui/programmes", "/ui/changes",
                  "/ui/programmes/mmf/contracts/new"):  # fmt: skip
-        page.goto(server + path)
+        page.goto(live_server + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
