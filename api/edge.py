@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -46,13 +47,12 @@ SECURITY_HEADERS = [
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-class Malformed(Exception):
-    """A request refused at the edge: 400, naming the part at fault."""
+@dataclass(frozen=True)
+class Malformed:
+    """Why a request is refused at the edge: 400, naming the part at fault."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    field: str
+    message: str
 
 
 def _text_fault(scope: Scope) -> Malformed | None:
