@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Index
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
@@ -107,6 +108,42 @@ def running_totals(events: Iterable[E]) -> list[FleetPoint[E]]:
     return points
 
 
+@dataclass(frozen=True)
+class Counted:
+    """An event as the totals read it: the few columns they need, without loading the row (the
+    check of each new event reads the programme's whole fleet, so this keeps it cheap)."""
+
+    id: int | None
+    date_on: PartialDate
+    kind: str
+    count: int
+    asset_type: str
+
+    @property
+    def counts_from(self) -> date:
+        return self.date_on.end
+
+
+def _counted(session: Session, programme: Programme, asset_type: str) -> list[Counted]:
+    rows = session.execute(
+        sa_select(
+            col(FleetEvent.id),
+            col(FleetEvent.event_date),
+            col(FleetEvent.event_date_precision),
+            col(FleetEvent.kind),
+            col(FleetEvent.count),
+            col(FleetEvent.asset_type),
+        ).where(
+            col(FleetEvent.programme_id) == programme.id,
+            col(FleetEvent.asset_type) == asset_type,
+        )
+    )
+    return [
+        Counted(id_, PartialDate(day, Precision(precision)), kind, count, asset)
+        for id_, day, precision, kind, count, asset in rows
+    ]
+
+
 def _events(
     session: Session, programme: Programme, asset_type: str | None = None
 ) -> list[FleetEvent]:
@@ -116,7 +153,7 @@ def _events(
     return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
 
 
-def _first_negative(points: list[FleetPoint[FleetEvent]]) -> str | None:
+def _first_negative(points: list[FleetPoint[Counted]]) -> str | None:
     for point in points:
         when = point.event.date_on
         if point.in_service < 0:
@@ -165,7 +202,8 @@ def record_fleet_event(
         contract_id=contract,
         note=note_,
     )
-    problem = _first_negative(running_totals([*_events(session, programme_, asset), event]))
+    new = Counted(None, when, kind_.value, count_, asset)
+    problem = _first_negative(running_totals([*_counted(session, programme_, asset), new]))
     if problem:
         raise InvalidValue("count", f"the fleet would go below zero: {problem}")
     session.add(event)
