@@ -324,9 +324,8 @@ def _apply(
                 outcomes.append(RowOutcome(number, action, entity, key))
         except RegistryError as error:
             errors += [FieldError(e.field, e.message, row=number) for e in error.errors]
-        # Each audit row's version bump is an ORM UPDATE that visits every object the session
-        # holds: letting go of the flushed audit rows keeps a row's cost flat (else quadratic)
-        # and memory bounded.
+        # Let go of the flushed audit rows: a session holding every one of them makes each later
+        # flush and bulk UPDATE visit them all (quadratic time) and keeps them all in memory.
         for change in changes[mark:]:
             if change in session:  # a refused row's savepoint took its own back already
                 session.expunge(change)
