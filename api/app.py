@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import html
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,8 @@ def _database_state(settings: Settings) -> State:
             "signin_throttle": SignInThrottle(),
             "health_limiter": anyio.CapacityLimiter(1),
             "report_limiter": reports.report_limiter(),
+            "import_limiter": anyio.CapacityLimiter(1),  # one import at a time: one writer
+            "import_stop": threading.Event(),  # set on SIGTERM: running imports stop and roll back
         }
     )
 

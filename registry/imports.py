@@ -37,7 +37,7 @@ from sqlmodel import Session
 from registry.audit import recorded
 from registry.contracts import add_contract, find_contract
 from registry.database import unit_of_work
-from registry.errors import FieldError, InvalidValue, NotFound, RegistryError
+from registry.errors import FieldError, InvalidValue, NotFound, RegistryError, Unavailable
 from registry.fleet import record_fleet_event
 from registry.formulas import undo_formula_escape
 from registry.participation import join_programme, leave_programme
@@ -58,10 +58,9 @@ class TooLarge(RegistryError):
     title = "File too large"
 
 
-class Stopping(RegistryError):
+class Stopping(Unavailable):
     """The server is shutting down: the import stopped and nothing was written."""
 
-    status = 503
     title = "Server is stopping"
 
 

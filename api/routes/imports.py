@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Litestar, Request, Router, post
-from litestar.datastructures import State
 from litestar.openapi.spec import Operation
 from litestar.params import FromPath, QueryParameter, RawBody
 from msgspec import Struct
@@ -59,24 +58,9 @@ class ImportOperation(Operation):
         return result
 
 
-def _stop_flag(state: State) -> threading.Event:
-    # Made on first use, on the event loop, so no two requests can both make one.
-    if "import_stop" not in state:
-        state.import_stop = threading.Event()
-    stop: threading.Event = state.import_stop
-    return stop
-
-
-def _limiter(state: State) -> anyio.CapacityLimiter:
-    if "import_limiter" not in state:
-        state.import_limiter = anyio.CapacityLimiter(1)  # one import at a time: one writer
-    limiter: anyio.CapacityLimiter = state.import_limiter
-    return limiter
-
-
 def stop_imports(app: Litestar) -> None:
     """Make any running import stop at its next row and roll back."""
-    _stop_flag(app.state).set()
+    app.state.import_stop.set()
 
 
 def _stop_imports_on_signals(app: Litestar) -> None:
@@ -126,10 +110,10 @@ async def import_file(
     _stop_imports_on_signals(request.app)
     work = partial(
         imports.import_file, state.engine, kind, bytes(body), actor=actor(request),
-        dry_run=dry_run, stop=_stop_flag(state),
+        dry_run=dry_run, stop=state.import_stop,
     )  # fmt: skip
     # to_thread copies the context, so the audit rows carry this request's id.
-    result = await anyio.to_thread.run_sync(work, limiter=_limiter(state))
+    result = await anyio.to_thread.run_sync(work, limiter=state.import_limiter)
     return ImportOut(
         result.kind,
         result.dry_run,
