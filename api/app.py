@@ -25,7 +25,16 @@ from api.cache import AnswerCache
 from api.deps import access_guard, provide_session
 from api.docs import READ_ERRORS, UNAVAILABLE, parameters_without_nul
 from api.edge import allowed_methods, check_body, edge_middleware
-from api.routes import catalogue, contracts, fleet, imports, members, programmes, reports
+from api.routes import (
+    catalogue,
+    contracts,
+    diff,
+    fleet,
+    imports,
+    members,
+    programmes,
+    reports,
+)
 from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
 from registry.errors import Unavailable
@@ -173,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             programmes.router,
             members.router,
+            diff.router,
             contracts.router,
             fleet.router,
             catalogue.router,

@@ -9,7 +9,7 @@ import msgspec
 import pycountry
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from registry.audit import Change
+from registry.audit import Change, ChangeSet
 from registry.checks import MAX_INT, SLUG
 from registry.choices import (
     Category,
@@ -21,11 +21,12 @@ from registry.choices import (
 )
 from registry.contracts import Contract
 from registry.dates import PartialDate
+from registry.diff import Diff
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
 from registry.money import exponent, format_minor
 from registry.nations import Nation
 from registry.organisations import Organisation
-from registry.participation import Participation
+from registry.participation import Spell
 from registry.programmes import Programme
 from registry.views import Member, ProgrammeView
 
@@ -257,6 +258,40 @@ class ChangeOut(Struct):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+    change_set: int | None
+    entity_id: int | None
+
+
+class FieldChangeOut(Struct):
+    nation: str
+    field: str
+    before: str | None
+    after: str | None
+    effective: IsoDate
+
+
+class FleetChangeOut(Struct):
+    before: FleetOut | None
+    after: FleetOut | None
+
+
+class DiffOut(Struct, rename={"start": "from", "end": "to"}):
+    start: str
+    end: str
+    joined: list[ParticipationOut]
+    left: list[ParticipationOut]
+    changed: list[FieldChangeOut]
+    fleet: FleetChangeOut
+    contracts: list[ContractOut]
+
+
+class ChangeSetOut(Struct):
+    id: int
+    recorded_at: datetime
+    actor: str
+    request_id: str | None
+    comment: str | None
+    changes: list[ChangeOut]
 
 
 class Health(Struct):
@@ -308,6 +343,20 @@ class MemberPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     cost_share: Percent | UnsetType | None = UNSET
     note: Note | UnsetType | None = UNSET
     left: OptionalIsoDate | UnsetType = UNSET
+    effective: Annotated[
+        OptionalIsoDate | UnsetType,
+        Meta(
+            description="The date the change holds from (default today; a correction: the "
+            "whole spell). Earlier dates keep their values."
+        ),
+    ] = UNSET
+    correction: Annotated[
+        bool | UnsetType,
+        Meta(
+            description="Fix what was recorded instead of recording a change in the world; "
+            "reads as known before it still see the old values."
+        ),
+    ] = UNSET
 
 
 def _amounts() -> list[dict[str, Any]]:
@@ -414,7 +463,7 @@ def member_out(member: Member) -> ParticipationOut:
     )
 
 
-def participation_out(participation: Participation, nation: Nation) -> ParticipationOut:
+def participation_out(participation: Spell, nation: Nation) -> ParticipationOut:
     return member_out(Member.of(participation, nation))
 
 
@@ -488,5 +537,39 @@ def change_out(change: Change) -> ChangeOut:
     return ChangeOut(
         id=change.id or 0, at=change.at, actor=change.actor, action=change.action,
         entity=change.entity, key=change.key, before=change.before, after=change.after,
-        request_id=change.request_id,
+        request_id=change.request_id, change_set=change.change_set_id, entity_id=change.entity_id,
+    )  # fmt: skip
+
+
+def diff_out(diff: Diff, start: str, end: str, asset_type: str | None, programme: str) -> DiffOut:
+    def value(field: str, raw: Any) -> str | None:
+        return percent(raw) if field == "cost_share" else raw
+
+    return DiffOut(
+        start=start,
+        end=end,
+        joined=[participation_out(s, n) for s, n in diff.joined],
+        left=[participation_out(s, n) for s, n in diff.left],
+        changed=[
+            FieldChangeOut(
+                c.nation,
+                c.field,
+                value(c.field, c.before),
+                value(c.field, c.after),
+                c.effective.isoformat(),
+            )
+            for c in diff.changed
+        ],
+        fleet=FleetChangeOut(
+            fleet_out(diff.fleet_before, asset_type), fleet_out(diff.fleet_after, asset_type)
+        ),
+        contracts=[contract_out(c, programme, by, awarded) for c, _, by, awarded in diff.contracts],
+    )
+
+
+def change_set_out(change_set: ChangeSet, changes: list[Change]) -> ChangeSetOut:
+    return ChangeSetOut(
+        id=change_set.id or 0, recorded_at=change_set.recorded_at, actor=change_set.actor,
+        request_id=change_set.request_id, comment=change_set.comment,
+        changes=[change_out(change) for change in changes],
     )  # fmt: skip

@@ -11,7 +11,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Field, Session, SQLModel
 
 from registry.choices import Action
-from registry.database import UTCDateTime
+from registry.database import UTCDateTime, pk
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 """Set by the caller that serves a request (the API); copied onto each Change it causes."""
@@ -31,6 +31,52 @@ class Change(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     request_id: str | None = Field(default=None, max_length=64)
+    change_set_id: int | None = Field(default=None, foreign_key="change_set.id", index=True)
+    """The write transaction it belongs to (actor, request id, time, comment)."""
+    entity_id: int | None = Field(default=None)
+    """The record's row id: it stays the same when the readable key changes (a renamed slug)."""
+
+
+change_comment: ContextVar[str | None] = ContextVar("change_comment", default=None)
+"""Set by a caller that has a comment for the change set its writes make."""
+
+
+class ChangeSet(SQLModel, table=True):
+    """One write transaction: a request, a form post, an import or a seed run."""
+
+    __tablename__ = "change_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recorded_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=80)
+    request_id: str | None = Field(default=None, max_length=64)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+def change_set(session: Session, actor: str) -> int:
+    """The number of the transaction's change set, made on first use after the write lock.
+
+    A savepoint rolled back takes a change set made inside it along (the row leaves the
+    session), and the next write makes another."""
+    begin_write(session)
+    made: ChangeSet | None = session.info.get("change_set")
+    if (
+        made is not None
+        and made in session
+        and session.info.get("change_set_root") is (session.get_transaction())
+    ):
+        return pk(made)
+    made = ChangeSet(
+        recorded_at=datetime.now(UTC),
+        actor=actor,
+        request_id=request_id.get(),
+        comment=change_comment.get(),
+    )
+    session.add(made)
+    session.flush()
+    session.info["change_set"] = made
+    session.info["change_set_root"] = session.get_transaction()
+    return pk(made)
 
 
 class DataVersion(SQLModel, table=True):
@@ -88,9 +134,13 @@ def record_change(
     key: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    entity_id: int | None = None,
 ) -> Change:
     """Add the audit row to the caller's transaction: it commits with the change or not at all."""
+    number = change_set(session, actor)
     change = Change(
+        change_set_id=number,
+        entity_id=entity_id if entity_id is not None else _row_id(before, after),
         at=datetime.now(UTC),
         actor=actor,
         action=action.value,
@@ -110,6 +160,14 @@ def record_change(
         session.info["version_raised"] = _innermost(session)
     recorded(session).append(change)
     return change
+
+
+def _row_id(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int | None:
+    """The row id a snapshot carries (every table's rows have one, except nations by code)."""
+    for snapshot_ in (after, before):
+        if snapshot_ is not None and isinstance(snapshot_.get("id"), int):
+            return int(snapshot_["id"])
+    return None
 
 
 def recorded(session: Session) -> list[Change]:

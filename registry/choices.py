@@ -71,3 +71,5 @@ class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    CORRECT = "correct"
+    VOID = "void"

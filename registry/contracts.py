@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, func
+from sqlalchemy import BigInteger, ColumnElement, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
@@ -155,13 +155,19 @@ def programme_contracts(session: Session, programme: str | Programme) -> list[Co
     return list(session.exec(query))
 
 
+def signed_by(on: date) -> ColumnElement[bool]:
+    """Contracts signed on or before `on`; one without a known date counts as always signed."""
+    return col(Contract.signed).is_(None) | (col(Contract.signed) <= on)
+
+
 def contract_totals(
-    session: Session, programme: str | Programme | None = None
+    session: Session, programme: str | Programme | None = None, on: date | None = None
 ) -> list[tuple[str, int]]:
-    """Sum of known contract values per currency, as (currency, minor units), by currency."""
+    """Sum of known contract values per currency, as (currency, minor units), by currency;
+    with `on`, only the contracts signed by then."""
     query = (
         select(Contract.currency, func.sum(Contract.value_minor))
-        .where(col(Contract.value_minor).is_not(None))
+        .where(col(Contract.value_minor).is_not(None), *([signed_by(on)] if on else []))
         .group_by(Contract.currency)
         .order_by(Contract.currency)
     )

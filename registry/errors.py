@@ -39,6 +39,12 @@ class InvalidValue(RegistryError):
     title = "Rule broken"
 
 
+class BadParameter(RegistryError):
+    """A query parameter that is not a value of its kind (a date that is not one)."""
+
+    title = "Bad query parameter"
+
+
 class NotFound(RegistryError):
     status = 404
     title = "Not found"

@@ -24,7 +24,7 @@ from registry.fleet import FleetEvent
 from registry.formulas import defuse_formulas
 from registry.imports import KINDS
 from registry.organisations import Organisation
-from registry.participation import Participation
+from registry.participation import spells
 from registry.programmes import Programme
 
 Row = dict[str, str | None]
@@ -48,16 +48,10 @@ def _text(value: Any) -> str | None:
 
 
 def _participations(session: Session) -> list[Row]:
-    query = (
-        select(Participation, Programme.slug)
-        .join(Programme, col(Participation.programme_id) == Programme.id)
-        .order_by(
-            col(Programme.slug),
-            col(Participation.nation_code),
-            col(Participation.joined),
-            col(Participation.id),
-        )
-    )
+    """Every spell as the registry holds it now, each with the terms it held last."""
+    slugs = {row[0]: row[1] for row in session.execute(select(Programme.id, Programme.slug)).all()}
+    rows = [(slugs[spell.programme_id], spell) for spell, _ in spells(session, [])]
+    rows.sort(key=lambda pair: (pair[0], pair[1].nation_code, pair[1].joined, pair[1].id))
     return [
         {
             "programme": slug,
@@ -69,7 +63,7 @@ def _participations(session: Session) -> list[Row]:
             "note": p.note,
             "left": _text(p.left_on),
         }
-        for p, slug in session.exec(query)
+        for slug, p in rows
     ]
 
 

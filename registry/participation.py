@@ -1,59 +1,138 @@
-"""Participation: nations join programmes, change role or cost share, leave; history is kept."""
+"""Participation: nations join programmes, change their terms from a date, correct, leave.
+
+A spell (`participation`) is one stay of a nation in a programme; rejoining is a new spell. What
+the nation held during it lives in dated terms (`membership_term`): role, instrument, cost share
+and note over [valid_from, valid_to), recorded in a change set and closed by a later one when
+replaced (`registry.history`). The spell's joined date is its first term's start, its left date
+its last term's end. Nothing is updated in place: a change from a date splits the term in force
+then; a correction replaces the terms it covers; both keep the rows they replace, so a read
+`as_known_on` before them answers as the registry did.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Index, func, text
-from sqlalchemy import select as sa_select
-from sqlmodel import Field, Session, SQLModel, col, or_, select
+from sqlalchemy import ColumnElement, Index, text, update
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from registry.audit import record_change, snapshot
+from registry.audit import change_set, record_change
 from registry.checks import Checks, check_version
 from registry.choices import Action, Instrument, Role
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
+from registry.history import Known, in_force, recorded_by
 from registry.nations import Nation, check_nation
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
-UPDATABLE = ("role", "instrument", "cost_share", "note", "left")
+TERMS = ("role", "instrument", "cost_share", "note")
+"""The fields a membership holds in dated terms."""
+UPDATABLE = (*TERMS, "left")
 
 
 class Participation(SQLModel, table=True):
-    """One spell of a nation in a programme. Leaving sets `left`; rejoining is a new row."""
+    """One spell of a nation in a programme; its dates and terms are its `MembershipTerm`s."""
 
     __tablename__ = "participation"
-    __table_args__ = (
-        Index("ix_participation_programme_nation", "programme_id", "nation_code"),
-        # At most one open spell per nation and programme, even under concurrent joins.
-        Index(
-            "uq_participation_active",
-            "programme_id",
-            "nation_code",
-            unique=True,
-            sqlite_where=text('"left" IS NULL'),
-            postgresql_where=text('"left" IS NULL'),
-        ),
-    )
+    __table_args__ = (Index("ix_participation_programme_nation", "programme_id", "nation_code"),)
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id")
     nation_code: str = Field(max_length=3, foreign_key="nation.code", index=True)
+    version: int = 1
+    """Raised by every write to the spell: `If-Match` compares it."""
+
+
+class MembershipTerm(SQLModel, table=True):
+    """What a nation held in a spell over [valid_from, valid_to), as recorded in one change set."""
+
+    __tablename__ = "membership_term"
+    __table_args__ = (
+        Index("ix_membership_term_spell", "participation_id", "superseded_in", "valid_from"),
+        # A guard under the rules: a spell holds at most one open-ended term at a time.
+        Index(
+            "uq_membership_term_open",
+            "participation_id",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL AND superseded_in IS NULL"),
+            postgresql_where=text("valid_to IS NULL AND superseded_in IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participation_id: int = Field(foreign_key="participation.id")
+    valid_from: date
+    valid_from_precision: str = Field(default="day", max_length=5)
+    valid_to: date | None = None
+    """The first day it no longer holds; null while it does."""
+    valid_to_precision: str | None = Field(default=None, max_length=5)
     role: str = Field(max_length=12)
     instrument: str | None = Field(default=None, max_length=20)
     """What the nation signed: letter_of_intent, mou, accession or agreement."""
-    joined: date
-    joined_precision: str = Field(default="day", max_length=5)
-    left: date | None = None
-    left_precision: str | None = Field(default=None, max_length=5)
     cost_share_bp: int | None = None
     """Cost share in basis points (1 bp = 0.01 %); None when not known."""
     note: str | None = Field(default=None, max_length=2000)
-    version: int = 1
+    recorded_in: int = Field(foreign_key="change_set.id", index=True)
+    superseded_in: int | None = Field(default=None, foreign_key="change_set.id")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term's period and values, before it is stored."""
+
+    valid_from: PartialDate
+    valid_to: PartialDate | None
+    role: str
+    instrument: str | None
+    cost_share_bp: int | None
+    note: str | None
+
+    @classmethod
+    def of(cls, row: MembershipTerm) -> Term:
+        return cls(
+            PartialDate(row.valid_from, Precision(row.valid_from_precision)),
+            PartialDate.stored(row.valid_to, row.valid_to_precision),
+            row.role, row.instrument, row.cost_share_bp, row.note,
+        )  # fmt: skip
+
+    @property
+    def end(self) -> date | None:
+        return self.valid_to.start if self.valid_to else None
+
+    def values(self) -> dict[str, Any]:
+        return {"role": self.role, "instrument": self.instrument,
+                "cost_share_bp": self.cost_share_bp, "note": self.note}  # fmt: skip
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            **self.values(),
+        }
+
+
+@dataclass(frozen=True)
+class Spell:
+    """A spell as read on a date: the terms then in force, its joined date and, for a spell
+    that had ended by then (or when the whole spell is asked for), its left date."""
+
+    id: int
+    programme_id: int
+    nation_code: str
+    role: str
+    instrument: str | None
+    joined: date
+    joined_precision: str
+    left: date | None
+    left_precision: str | None
+    cost_share_bp: int | None
+    note: str | None
+    version: int
 
     @property
     def joined_on(self) -> PartialDate:
@@ -63,21 +142,165 @@ class Participation(SQLModel, table=True):
     def left_on(self) -> PartialDate | None:
         return PartialDate.stored(self.left, self.left_precision)
 
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "programme_id": self.programme_id, "nation_code": self.nation_code,
+            "role": self.role, "instrument": self.instrument,
+            "joined": self.joined_on.isoformat(),
+            "left": self.left_on.isoformat() if self.left_on else None,
+            "cost_share_bp": self.cost_share_bp, "note": self.note, "version": self.version,
+        }  # fmt: skip
+
+
+def _spell(participation: Participation, shown: Term, first: Term, last: Term | None) -> Spell:
+    """`shown` gives the values, `first` the joined date, `last` (when given) the left date."""
+    left = last.valid_to if last is not None else None
+    return Spell(
+        pk(participation), participation.programme_id, participation.nation_code,
+        shown.role, shown.instrument, first.valid_from.start, first.valid_from.precision.value,
+        left.start if left else None, left.precision.value if left else None,
+        shown.cost_share_bp, shown.note, participation.version,
+    )  # fmt: skip
+
 
 def _key(programme: Programme, nation_code: str) -> str:
     return f"{programme.slug}/{nation_code}"
 
 
-def peak_share(spells: list[tuple[date, date | None, int]]) -> tuple[int, date | None]:
+# --- reading -------------------------------------------------------------------------------
+
+
+def _terms_by_spell(
+    session: Session, where: Iterable[ColumnElement[bool]], known: Known
+) -> dict[int, list[Term]]:
+    """Every term the registry held at `known` of the spells matching `where`, oldest first."""
+    rows = session.exec(
+        select(MembershipTerm)
+        .join(Participation, col(Participation.id) == col(MembershipTerm.participation_id))
+        .where(*where, recorded_by(MembershipTerm, known))
+        .order_by(col(MembershipTerm.participation_id), col(MembershipTerm.valid_from))
+    )
+    terms: dict[int, list[Term]] = {}
+    for row in rows:
+        terms.setdefault(row.participation_id, []).append(Term.of(row))
+    return terms
+
+
+def _members(
+    session: Session, where: list[ColumnElement[bool]], on: date, known: Known
+) -> list[tuple[Spell, Participation, Nation, Programme]]:
+    """Spells in force on `on` as known at `known`, with the terms then in force. Their left
+    date lies after `on`, so it is not shown: an answer as of a date tells nothing later."""
+    rows = session.exec(
+        select(MembershipTerm, Participation, Nation, Programme)
+        .join(Participation, col(Participation.id) == col(MembershipTerm.participation_id))
+        .join(Nation, col(Nation.code) == col(Participation.nation_code))
+        .join(Programme, col(Programme.id) == col(Participation.programme_id))
+        .where(*where, in_force(MembershipTerm, on, known))
+    ).all()
+    if not rows:
+        return []
+    ids = [row[1].id for row in rows]
+    firsts = {
+        spell: terms[0]
+        for spell, terms in _terms_by_spell(
+            session, [*where, col(Participation.id).in_(ids)], known
+        ).items()
+    }
+    return [
+        (_spell(spell, Term.of(term), firsts[pk(spell)], None), spell, nation, programme)
+        for term, spell, nation, programme in rows
+    ]
+
+
+def members_on(
+    session: Session, programme: str | int | Programme, on: date, known: Known = None
+) -> list[tuple[Spell, Nation]]:
+    """The programme's members on a date, as known at `known`, by nation name."""
+    id_ = programme if isinstance(programme, int) else resolve_programme(session, programme).id
+    rows = _members(session, [col(Participation.programme_id) == id_], on, known)
+    return sorted(((s, n) for s, _, n, _ in rows), key=lambda pair: (pair[1].name, pair[0].id))
+
+
+def nation_programmes_on(
+    session: Session, nation: str, on: date, known: Known = None
+) -> list[tuple[Programme, Spell]]:
+    """The programmes a nation takes part in on a date, as known at `known`, by name."""
+    checks = Checks()
+    nation_ = check_nation(session, checks, nation, "code")
+    checks.done()
+    assert nation_ is not None
+    rows = _members(session, [col(Participation.nation_code) == nation_.code], on, known)
+    return sorted(((p, s) for s, _, _, p in rows), key=lambda pair: (pair[0].name, pair[0].id))
+
+
+def spell_terms(
+    session: Session, where: list[ColumnElement[bool]], known: Known = None
+) -> list[tuple[Participation, Nation, list[Term]]]:
+    """Spells matching `where` with every term the registry held at `known`, oldest first."""
+    terms = _terms_by_spell(session, where, known)
+    if not terms:
+        return []
+    rows = session.exec(
+        select(Participation, Nation)
+        .join(Nation, col(Nation.code) == col(Participation.nation_code))
+        .where(col(Participation.id).in_(list(terms)), *where)
+    ).all()
+    found = [(spell, nation, terms[pk(spell)]) for spell, nation in rows]
+    return sorted(found, key=lambda row: (row[2][0].valid_from.start, row[1].name, row[0].id))
+
+
+def spells(
+    session: Session, where: list[ColumnElement[bool]], known: Known = None
+) -> list[tuple[Spell, Nation]]:
+    """Whole spells matching `where` as known at `known`: joined and left dates, and the terms
+    held last; oldest first."""
+    return [
+        (whole(spell, terms), nation) for spell, nation, terms in spell_terms(session, where, known)
+    ]
+
+
+def participation_history(
+    session: Session, programme: str | Programme, known: Known = None
+) -> list[tuple[Spell, Nation]]:
+    """Every spell of every nation in the programme, past and present, oldest first."""
+    programme_ = resolve_programme(session, programme)
+    return spells(session, [col(Participation.programme_id) == programme_.id], known)
+
+
+def current_participation(session: Session, programme: str, nation: str) -> tuple[Spell, Nation]:
+    """The nation's open spell in the programme; 404 on `nation` when it is not a member."""
+    programme_ = resolve_programme(session, programme)
+    checks = Checks()
+    nation_ = check_nation(session, checks, nation)
+    checks.done()
+    assert nation_ is not None
+    for spell, found in spells(session, _of(programme_, nation_.code)):
+        if spell.left is None:
+            return spell, found
+    raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
+
+
+def _of(programme: Programme, nation_code: str) -> list[ColumnElement[bool]]:
+    return [
+        col(Participation.programme_id) == programme.id,
+        col(Participation.nation_code) == nation_code,
+    ]
+
+
+# --- the cost-share rule -------------------------------------------------------------------
+
+
+def peak_share(spells_: list[tuple[date, date | None, int]]) -> tuple[int, date | None]:
     """The highest total of cost shares (bp) held at once, and the first day it is reached.
 
-    A spell holds its share from `joined` until the day before `left`.
+    A share holds from its first day until the day before its end.
     """
     changes = []
-    for joined, left, share in spells:
-        changes.append((joined, 1, share))
-        if left is not None:
-            changes.append((left, 0, -share))  # on one day, leavers go before joiners
+    for start, end, share in spells_:
+        changes.append((start, 1, share))
+        if end is not None:
+            changes.append((end, 0, -share))  # on one day, ends go before starts
     peak, peak_day, running = 0, None, 0
     for day, _, delta in sorted(changes):
         running += delta
@@ -87,29 +310,36 @@ def peak_share(spells: list[tuple[date, date | None, int]]) -> tuple[int, date |
 
 
 def _check_shares(
-    session: Session,
-    programme: Programme,
-    spell: tuple[date, date | None, int | None],
-    *,
-    replacing: int | None = None,
+    session: Session, programme: Programme, spell_id: int | None, terms: list[Term]
 ) -> None:
-    """Refuse a spell that would take the members' cost shares above 100 % on any date."""
-    if spell[2] is None:
+    """Refuse terms that would take the members' cost shares above 100 % on any date, counting
+    every other spell's terms as the registry holds them now."""
+    shared = [t for t in terms if t.cost_share_bp is not None]
+    if not shared:
         return
-    rows = session.execute(
-        sa_select(
-            col(Participation.joined), col(Participation.left), col(Participation.cost_share_bp)
-        ).where(
+    start = min(t.valid_from.start for t in shared)
+    ends = [t.end for t in shared]
+    end = None if None in ends else max(e for e in ends if e is not None)
+    others = session.execute(
+        select(
+            col(MembershipTerm.valid_from),
+            col(MembershipTerm.valid_to),
+            col(MembershipTerm.cost_share_bp),
+        )
+        .join(Participation, col(Participation.id) == col(MembershipTerm.participation_id))
+        .where(
             col(Participation.programme_id) == programme.id,
-            col(Participation.cost_share_bp).is_not(None),
-            col(Participation.id) != (replacing or 0),
-            # Only spells that overlap the new one can add to its total.
-            *([col(Participation.joined) < spell[1]] if spell[1] is not None else []),
-            or_(col(Participation.left).is_(None), col(Participation.left) > spell[0]),
+            col(Participation.id) != (spell_id or 0),
+            col(MembershipTerm.superseded_in).is_(None),
+            col(MembershipTerm.cost_share_bp).is_not(None),
+            # Only terms that overlap the new ones can add to their total.
+            *([col(MembershipTerm.valid_from) < end] if end is not None else []),
+            (col(MembershipTerm.valid_to).is_(None)) | (col(MembershipTerm.valid_to) > start),
         )
     ).all()
-    spells = [(j, left, int(bp or 0)) for j, left, bp in rows]
-    peak, day = peak_share([*spells, (spell[0], spell[1], spell[2])])
+    spans = [(s, e, int(bp)) for s, e, bp in others]
+    spans += [(t.valid_from.start, t.end, int(t.cost_share_bp or 0)) for t in shared]
+    peak, day = peak_share(spans)
     if peak > FULL_SHARE_BP:
         raise InvalidValue(
             "cost_share",
@@ -117,19 +347,78 @@ def _check_shares(
         )
 
 
-def active_participation(
-    session: Session, programme: Programme, nation_code: str
-) -> Participation | None:
-    """The nation's open spell in the programme (no `left`), if any."""
-    return session.exec(
-        select(Participation)
-        .where(
-            Participation.programme_id == programme.id,
-            Participation.nation_code == nation_code,
-            col(Participation.left).is_(None),
+# --- writing -------------------------------------------------------------------------------
+
+
+def _stored_terms(session: Session, spell_id: int) -> list[MembershipTerm]:
+    return list(
+        session.exec(
+            select(MembershipTerm)
+            .where(
+                col(MembershipTerm.participation_id) == spell_id,
+                col(MembershipTerm.superseded_in).is_(None),
+            )
+            .order_by(col(MembershipTerm.valid_from))
+            .execution_options(populate_existing=True)
         )
+    )
+
+
+def _nation_spells(
+    session: Session, programme: Programme, nation_code: str
+) -> list[tuple[Participation, list[Term]]]:
+    """The nation's spells in the programme as held now, oldest first."""
+    terms = _terms_by_spell(session, _of(programme, nation_code), None)
+    found = session.exec(
+        select(Participation)
+        .where(col(Participation.id).in_(list(terms)))
         .execution_options(populate_existing=True)
-    ).first()
+    ).all()
+    return sorted(((s, terms[pk(s)]) for s in found), key=lambda pair: pair[1][0].valid_from)
+
+
+def _store(
+    session: Session, spell: Participation, old: list[MembershipTerm], new: list[Term], number: int
+) -> None:
+    """Close the stored terms that `new` does not keep as they are, and add the rest of `new`."""
+    kept = {Term.of(row) for row in old} & set(new)
+    closed = [pk(row) for row in old if Term.of(row) not in kept]
+    if closed:
+        session.execute(
+            update(MembershipTerm)
+            .where(col(MembershipTerm.id).in_(closed))
+            .values(superseded_in=number)
+            .execution_options(synchronize_session=False)
+        )
+    for term in new:
+        if term in kept:
+            continue
+        session.add(
+            MembershipTerm(
+                participation_id=pk(spell),
+                valid_from=term.valid_from.start,
+                valid_from_precision=term.valid_from.precision.value,
+                valid_to=term.end,
+                valid_to_precision=term.valid_to.precision.value if term.valid_to else None,
+                role=term.role,
+                instrument=term.instrument,
+                cost_share_bp=term.cost_share_bp,
+                note=term.note,
+                recorded_in=number,
+            )
+        )
+    session.flush()
+
+
+def whole(spell: Participation, terms: list[Term], shown: Term | None = None) -> Spell:
+    """The spell from its first to its last term, with the values of `shown` (default: the
+    last term)."""
+    return _spell(spell, shown or terms[-1], terms[0], terms[-1])
+
+
+def _history(spell: Participation, terms: list[Term], **extra: Any) -> dict[str, Any]:
+    """The audit snapshot: the spell as a whole and every term it holds."""
+    return {**whole(spell, terms).snapshot(), "terms": [t.snapshot() for t in terms], **extra}
 
 
 def join_programme(
@@ -143,7 +432,7 @@ def join_programme(
     cost_share: Any = None,
     note: str | None = None,
     actor: str,
-) -> Participation:
+) -> Spell:
     """A nation joins a programme (a new spell; earlier spells stay as they were)."""
     programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
@@ -155,37 +444,87 @@ def join_programme(
     note_ = checks.optional_text(note, "note")
     checks.done()
     assert nation_ is not None
-    if active_participation(session, programme_, nation_.code) is not None:
+    earlier = _nation_spells(session, programme_, nation_.code)
+    if any(terms[-1].valid_to is None for _, terms in earlier):
         raise Conflict("nation", f"{nation_.code} is already a member of {programme_.slug}")
-    last_left = session.exec(
-        select(func.max(Participation.left)).where(
-            Participation.programme_id == programme_.id,
-            Participation.nation_code == nation_.code,
-        )
-    ).one()
+    last_left = max((terms[-1].end for _, terms in earlier if terms[-1].end), default=None)
     if last_left is not None and joined_.start < last_left:
         raise InvalidValue(
             "joined",
             f"{nation_.code} left {programme_.slug} on {last_left}; it cannot rejoin earlier",
         )
-    _check_shares(session, programme_, (joined_.start, None, share_bp))
-    participation = Participation(
-        programme_id=pk(programme_),
-        nation_code=nation_.code,
-        role=role_.value,
-        instrument=instrument_.value if instrument_ else None,
-        joined=joined_.start,
-        joined_precision=joined_.precision.value,
-        cost_share_bp=share_bp,
-        note=note_,
-    )
-    session.add(participation)
+    term = Term(joined_, None, role_.value, instrument_.value if instrument_ else None, share_bp,
+                note_)  # fmt: skip
+    _check_shares(session, programme_, None, [term])
+    number = change_set(session, actor)
+    spell = Participation(programme_id=pk(programme_), nation_code=nation_.code)
+    session.add(spell)
     session.flush()
+    _store(session, spell, [], [term], number)
     record_change(
-        session, actor=actor, action=Action.CREATE, entity="participation",
-        key=_key(programme_, nation_.code), before=None, after=snapshot(participation),
+        session, actor=actor, action=Action.CREATE, entity="participation", entity_id=pk(spell),
+        key=_key(programme_, nation_.code), before=None, after=_history(spell, [term]),
     )  # fmt: skip
-    return participation
+    return whole(spell, [term])
+
+
+def _term_values(checks: Checks, changes: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "role" in changes:
+        values["role"] = checks.choice(Role, changes["role"], "role").value
+    if "instrument" in changes:
+        instrument = checks.optional_choice(Instrument, changes["instrument"], "instrument")
+        values["instrument"] = instrument.value if instrument else None
+    if "cost_share" in changes:
+        values["cost_share_bp"] = checks.percent_bp(changes["cost_share"], "cost_share")
+    if "note" in changes:
+        values["note"] = checks.optional_text(changes["note"], "note")
+    return values
+
+
+def _from_date(terms: list[Term], start: PartialDate, values: dict[str, Any]) -> list[Term]:
+    """The terms with `values` holding from `start` on: the term in force then is split there."""
+    result: list[Term] = []
+    for term in terms:
+        if term.end is not None and term.end <= start.start:
+            result.append(term)
+        elif term.valid_from.start < start.start:
+            result.append(replace(term, valid_to=start))
+            result.append(replace(term, valid_from=start, **values))
+        else:
+            result.append(replace(term, **values))
+    return _merged(result)
+
+
+def _merged(terms: list[Term]) -> list[Term]:
+    """Neighbouring terms with the same values made one, so a change to what already holds
+    leaves the stored terms as they are."""
+    merged: list[Term] = []
+    for term in terms:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.values() == term.values():
+            merged[-1] = replace(previous, valid_to=term.valid_to)
+        else:
+            merged.append(term)
+    return merged
+
+
+def _ended(terms: list[Term], left: PartialDate | None, field: str = "left") -> list[Term]:
+    """The spell ending on `left` (or open again, for None): the last term takes the end."""
+    if left is not None:
+        if left.start < terms[0].valid_from.start:
+            raise InvalidValue(field, f"{left} is before the nation joined ({terms[0].valid_from})")
+        later = [t for t in terms[1:] if t.valid_from.start >= left.start]
+        if later:
+            raise InvalidValue(
+                field,
+                f"{left} is before the membership changed on {later[0].valid_from}; "
+                "correct that change first",
+            )
+        kept = [t for t in terms if t is terms[0] or t.valid_from.start < left.start]
+    else:
+        kept = list(terms)
+    return [*kept[:-1], replace(kept[-1], valid_to=left)]
 
 
 def update_participation(
@@ -196,51 +535,59 @@ def update_participation(
     changes: Mapping[str, Any],
     actor: str,
     expected_version: int | None = None,
-) -> Participation:
-    """Change a member's role, instrument, cost share or note, or record its leaving (`left`)."""
+    effective: PartialDate | date | str | None = None,
+    correction: bool = False,
+) -> Spell:
+    """Change a member's role, instrument, cost share or note from `effective` (default today),
+    or record its leaving (`left`). A correction fixes what was recorded instead: from
+    `effective` when given, else over the whole spell, and may also move or remove `left`; it
+    applies to the open spell or, when there is none, the nation's last one."""
     programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
     for field in sorted(set(changes) - set(UPDATABLE)):
         checks.fail(field, "is not a participation field that can be changed")
-    columns: dict[str, Any] = {}
-    if "role" in changes:
-        columns["role"] = checks.choice(Role, changes["role"], "role").value
-    if "instrument" in changes:
-        instrument = checks.optional_choice(Instrument, changes["instrument"], "instrument")
-        columns["instrument"] = instrument.value if instrument else None
-    if "cost_share" in changes:
-        columns["cost_share_bp"] = checks.percent_bp(changes["cost_share"], "cost_share")
-    if "note" in changes:
-        columns["note"] = checks.optional_text(changes["note"], "note")
+    values = _term_values(checks, changes)
+    effective_ = checks.optional_date(effective, "effective")
     left = checks.optional_date(changes.get("left"), "left")
     checks.done()
     assert nation_ is not None
-    participation = active_participation(session, programme_, nation_.code)
-    if participation is None:
+    held = _nation_spells(session, programme_, nation_.code)
+    open_ = [pair for pair in held if pair[1][-1].valid_to is None]
+    target = open_ or (held[-1:] if correction else [])
+    if not target:
         raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
-    check_version(participation.version, expected_version)
-    if left is not None:
-        if left.start < participation.joined:
+    spell, terms = target[0]
+    check_version(spell.version, expected_version)
+    new = list(terms)
+    if values:
+        start = effective_ or (terms[0].valid_from if correction else PartialDate(date.today()))
+        if start.start < terms[0].valid_from.start:
             raise InvalidValue(
-                "left", f"{left} is before the nation joined ({participation.joined_on})"
+                "effective", f"{start} is before the nation joined ({terms[0].valid_from})"
             )
-        columns["left"], columns["left_precision"] = left.start, left.precision.value
-    if "cost_share_bp" in columns:
-        spell = (participation.joined, columns.get("left"), columns["cost_share_bp"])
-        _check_shares(session, programme_, spell, replacing=participation.id)
-    before = snapshot(participation)
-    for name, value in columns.items():
-        setattr(participation, name, value)
-    if snapshot(participation) == before:
-        return participation
-    participation.version += 1
+        end = terms[-1].end
+        if end is not None and start.start >= end:
+            raise InvalidValue("effective", f"{start} is not before the nation left ({end})")
+        new = _from_date(new, start, values)
+    if left is not None or (correction and "left" in changes):
+        new = _ended(new, left)
+    if new == terms:
+        return whole(spell, terms)
+    _check_shares(session, programme_, pk(spell), new)
+    number = change_set(session, actor)
+    _store(session, spell, _stored_terms(session, pk(spell)), new, number)
+    before = _history(spell, terms)
+    spell.version += 1
+    session.add(spell)
     session.flush()
+    marks = {"correction": correction, "effective": effective_.isoformat() if effective_ else None}
     record_change(
-        session, actor=actor, action=Action.UPDATE, entity="participation",
-        key=_key(programme_, nation_.code), before=before, after=snapshot(participation),
+        session, actor=actor, action=Action.CORRECT if correction else Action.UPDATE,
+        entity="participation", entity_id=pk(spell), key=_key(programme_, nation_.code),
+        before=before, after=_history(spell, new, **marks),
     )  # fmt: skip
-    return participation
+    return whole(spell, new)
 
 
 def leave_programme(
@@ -251,77 +598,11 @@ def leave_programme(
     left: PartialDate | date | str,
     actor: str,
     expected_version: int | None = None,
-) -> Participation:
-    """Record that a nation left a programme: its current spell gets a `left` date."""
+) -> Spell:
+    """Record that a nation left a programme: its open spell ends on `left`."""
     if left is None or (isinstance(left, str) and not left.strip()):
         raise InvalidValue("left", "give the date the nation left (YYYY, YYYY-MM or YYYY-MM-DD)")
     return update_participation(
         session, programme=programme, nation=nation, changes={"left": left},
         actor=actor, expected_version=expected_version,
     )  # fmt: skip
-
-
-def active_on(on: date) -> Any:
-    return (col(Participation.joined) <= on) & or_(
-        col(Participation.left).is_(None), col(Participation.left) > on
-    )
-
-
-def members_on(
-    session: Session, programme: str | Programme, on: date
-) -> list[tuple[Participation, Nation]]:
-    """The programme's members on a date, with their nations, by nation name."""
-    programme_ = resolve_programme(session, programme)
-    query = (
-        select(Participation, Nation)
-        .join(Nation)
-        .where(Participation.programme_id == programme_.id, active_on(on))
-        .order_by(Nation.name)
-    )
-    return [(participation, nation) for participation, nation in session.exec(query)]
-
-
-def participation_history(
-    session: Session, programme: str | Programme
-) -> list[tuple[Participation, Nation]]:
-    """Every spell of every nation in the programme, past and present, oldest first."""
-    programme_ = resolve_programme(session, programme)
-    query = (
-        select(Participation, Nation)
-        .join(Nation)
-        .where(Participation.programme_id == programme_.id)
-        .order_by(col(Participation.joined), Nation.name)
-    )
-    return [(participation, nation) for participation, nation in session.exec(query)]
-
-
-def nation_programmes_on(
-    session: Session, nation: str, on: date
-) -> list[tuple[Programme, Participation]]:
-    """The programmes a nation takes part in on a date."""
-    checks = Checks()
-    nation_ = check_nation(session, checks, nation, "code")
-    checks.done()
-    assert nation_ is not None
-    query = (
-        select(Programme, Participation)
-        .join(Participation)
-        .where(Participation.nation_code == nation_.code, active_on(on))
-        .order_by(Programme.name)
-    )
-    return [(programme, participation) for programme, participation in session.exec(query)]
-
-
-def current_participation(
-    session: Session, programme: str, nation: str
-) -> tuple[Participation, Nation]:
-    """The nation's open spell in the programme; 404 on `nation` when it is not a member."""
-    programme_ = resolve_programme(session, programme)
-    checks = Checks()
-    nation_ = check_nation(session, checks, nation)
-    checks.done()
-    assert nation_ is not None
-    participation = active_participation(session, programme_, nation_.code)
-    if participation is None:
-        raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
-    return participation, nation_

@@ -2,12 +2,12 @@
 
 from sqlmodel import SQLModel
 
-from registry.audit import Change, DataVersion
+from registry.audit import Change, ChangeSet, DataVersion
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
 from registry.nations import Nation
 from registry.organisations import Organisation
-from registry.participation import Participation
+from registry.participation import MembershipTerm, Participation
 from registry.programmes import Programme
 from registry.signin_failures import SignInFailure as SignInFailure
 from registry.sources import Citation, Source
@@ -17,6 +17,7 @@ from registry.web_sessions import WebSession
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "Change", "Citation", "Contract", "DataVersion", "FleetEvent", "Nation",
-    "Organisation", "Participation", "Programme", "Source", "User", "WebSession", "metadata",
+    "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "DataVersion", "FleetEvent",
+    "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "Source", "User",
+    "WebSession", "metadata",
 ]  # fmt: skip

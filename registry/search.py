@@ -16,11 +16,12 @@ from sqlmodel import Session, col
 from registry.audit import Change
 from registry.checks import Checks
 from registry.contracts import Contract
+from registry.history import Known, in_force
 from registry.money import currency_code, to_minor
 from registry.nations import check_nation
 from registry.organisations import Organisation
 from registry.paging import Page, paginate, sort_clause
-from registry.participation import Participation, active_on
+from registry.participation import MembershipTerm, Participation
 from registry.programmes import Programme
 
 Contractor = aliased(Organisation)
@@ -35,6 +36,7 @@ def programmes_page(
     status: str | None = None,
     nation: str | None = None,
     as_of: date | None = None,
+    known: Known = None,
     agency: str | None = None,
     sort: str | None = None,
     limit: int | None = 50,
@@ -65,7 +67,8 @@ def programmes_page(
             exists().where(
                 col(Participation.programme_id) == col(Programme.id),
                 col(Participation.nation_code) == member.code,
-                active_on(as_of or date.today()),
+                col(MembershipTerm.participation_id) == col(Participation.id),
+                in_force(MembershipTerm, as_of or date.today(), known),
             )
         )
     order = sort_clause(
@@ -86,11 +89,15 @@ def contracts_page(
     signed_from: date | None = None,
     signed_to: date | None = None,
     min_value: str | None = None,
+    recorded_after: int | None = None,
+    recorded_by: int | None = None,
     sort: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Contract, programme slug, contractor slug, awarding organisation slug)."""
+    """Rows of (Contract, programme slug, contractor slug, awarding organisation slug);
+    `recorded_after` / `recorded_by` (change-set numbers) keep the contracts first recorded
+    after the one and by the other."""
     checks = Checks()
     code = None
     if currency:
@@ -119,6 +126,13 @@ def contracts_page(
         filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:
         filters.append(col(Contract.value_minor) >= minimum)
+    if recorded_after is not None or recorded_by is not None:
+        created = select(Change.entity_id).where(
+            Change.entity == "contract", Change.action == "create",
+            col(Change.change_set_id) > (recorded_after or 0),
+            *([col(Change.change_set_id) <= recorded_by] if recorded_by is not None else []),
+        )  # fmt: skip
+        filters.append(col(Contract.id).in_(created))
     order = sort_clause(
         sort,
         {"signed": Contract.signed, "value": Contract.value_minor, "title": Contract.title,

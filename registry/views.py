@@ -15,13 +15,14 @@ from datetime import date
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
-from registry.contracts import Contract
+from registry.contracts import Contract, signed_by
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
+from registry.history import Known
 from registry.nations import Nation
 from registry.organisations import Organisation
-from registry.participation import Participation, active_on
+from registry.participation import Spell, members_on
 from registry.programmes import Programme
 
 
@@ -38,7 +39,7 @@ class Member:
     version: int
 
     @classmethod
-    def of(cls, participation: Participation, nation: Nation) -> Member:
+    def of(cls, participation: Spell, nation: Nation) -> Member:
         return cls(
             nation.code, nation.name, participation.role, participation.instrument,
             participation.joined_on, participation.left_on, participation.cost_share_bp,
@@ -92,27 +93,13 @@ _PROGRAMME = (
     .outerjoin(Organisation, col(Programme.managing_organisation_id) == Organisation.id)
     .where(col(Programme.slug) == bindparam("slug"))
 )
-_MEMBERS = (
-    select(
-        Nation.code,
-        Nation.name,
-        Participation.role,
-        Participation.instrument,
-        Participation.joined,
-        Participation.joined_precision,
-        Participation.left,
-        Participation.left_precision,
-        Participation.cost_share_bp,
-        Participation.note,
-        Participation.version,
-    )
-    .join(Nation, col(Participation.nation_code) == Nation.code)
-    .where(col(Participation.programme_id) == bindparam("id"), active_on(bindparam("on")))
-    .order_by(Nation.name)
-)
 _TOTALS = (
     select(Contract.currency, func.sum(Contract.value_minor))
-    .where(col(Contract.programme_id) == bindparam("id"), col(Contract.value_minor).is_not(None))
+    .where(
+        col(Contract.programme_id) == bindparam("id"),
+        col(Contract.value_minor).is_not(None),
+        signed_by(bindparam("on")),
+    )
     .group_by(Contract.currency)
     .order_by(Contract.currency)
 )
@@ -126,28 +113,16 @@ _EVENTS = select(
 ).where(col(FleetEvent.programme_id) == bindparam("id"))
 
 
-def programme_view(session: Session, slug: str, on: date) -> ProgrammeView:
-    """The programme with its members on `on`, contract totals and fleet size on `on`."""
+def programme_view(session: Session, slug: str, on: date, known: Known = None) -> ProgrammeView:
+    """The programme with its members, the totals of contracts signed by then and its fleet
+    size, all on `on`, as the registry knew them at `known`."""
     connection = session.connection()
     row = connection.execute(_PROGRAMME, {"slug": slug}).first()
     if row is None:
         raise NotFound("slug", f"no programme {slug!r}")
     id_ = row.id
-    members = [
-        Member(
-            r.code,
-            r.name,
-            r.role,
-            r.instrument,
-            PartialDate(r.joined, Precision(r.joined_precision)),
-            PartialDate.stored(r.left, r.left_precision),
-            r.cost_share_bp,
-            r.note,
-            r.version,
-        )
-        for r in connection.execute(_MEMBERS, {"id": id_, "on": on})
-    ]
-    totals = [(str(c), int(t or 0)) for c, t in connection.execute(_TOTALS, {"id": id_})]
+    members = [Member.of(spell, nation) for spell, nation in members_on(session, id_, on, known)]
+    totals = [(str(c), int(t or 0)) for c, t in connection.execute(_TOTALS, {"id": id_, "on": on})]
     events = [
         EventRow(event_id, PartialDate(day, Precision(precision)).end, kind, count, asset)
         for event_id, day, precision, kind, count, asset in connection.execute(_EVENTS, {"id": id_})

@@ -6,13 +6,16 @@ from datetime import date
 
 import polars as pl
 
+from registry.history import in_force_frame
+
 _KIND_RANK = {"ordered": 0, "delivered": 1, "retired": 2}
 
 
-def active_on(spells: pl.DataFrame, on: date) -> pl.DataFrame:
-    """Spells active on a date: joined on or before it, not yet left."""
-    return spells.filter(
-        (pl.col("joined") <= on) & (pl.col("left").is_null() | (pl.col("left") > on))
+def active_on(terms: pl.DataFrame, on: date) -> pl.DataFrame:
+    """The membership terms in force on a date, one row per member; a spell that ends later
+    shows no `left` (an answer as of a date tells nothing after it)."""
+    return terms.filter(in_force_frame(on)).with_columns(
+        pl.lit(None, pl.Date).alias("left"), pl.lit(None, pl.String).alias("left_precision")
     )
 
 

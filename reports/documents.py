@@ -61,7 +61,12 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
     notes.refs("programme", pid, programme["name"])
     spells = frames.spells.filter((pl.col("programme_id") == pid) & (pl.col("joined") <= as_of))
     active = agg.active_on(spells, as_of)
-    past = spells.join(active.select("id"), on="id", how="anti")
+    # Spells not in force on the day ended by then; each shows the terms it held last.
+    past = (
+        spells.join(active.select("id"), on="id", how="anti")
+        .unique("id", keep="last", maintain_order=True)
+        .sort("joined", "nation_name", "id")
+    )
     contracts = _signed_by(frames.contracts.filter(pl.col("programme_id") == pid), as_of)
     points = agg.fleet_points(frames.fleet_events.filter(pl.col("programme_id") == pid))
     points = points.filter(pl.col("date") <= as_of)
@@ -74,7 +79,9 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         programme=programme,
         members=notes.annotate(active.to_dicts(), "participation", "{nation_name}: membership"),
         past=notes.annotate(past.to_dicts(), "participation", "{nation_name}: membership"),
-        timeline=membership_timeline(spells, as_of=as_of),
+        timeline=membership_timeline(
+            spells.with_columns(joined=pl.col("valid_from"), left=pl.col("valid_to")), as_of=as_of
+        ),
         contracts=notes.annotate(contracts.to_dicts(), "contract", "contract {title}"),
         totals=agg.totals_by(contracts).filter(pl.col("currency").is_not_null()).to_dicts(),
         fleet=fleet.to_dicts(),

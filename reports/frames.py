@@ -8,7 +8,11 @@ from functools import cached_property
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, func, select
+
+from registry.history import recorded_by
+from registry.nations import Nation
+from registry.participation import MembershipTerm, Participation
 
 _QUERIES = {
     "programmes": """
@@ -18,12 +22,6 @@ _QUERIES = {
         FROM programme p LEFT JOIN organisation o ON o.id = p.managing_organisation_id
         ORDER BY p.name, p.id""",
     "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
-    "spells": """
-        SELECT s.id, s.programme_id, s.nation_code AS nation, n.name AS nation_name, s.role,
-               s.instrument, s.joined, s.joined_precision, s."left", s.left_precision,
-               s.cost_share_bp
-        FROM participation s JOIN nation n ON n.code = s.nation_code
-        ORDER BY s.programme_id, s.joined, n.name, s.id""",
     "contracts": """
         SELECT c.id, c.programme_id, c.reference, c.title, c.kind, c.signed,
                c.signed_precision, c.value_minor, c.currency, k.name AS contractor,
@@ -44,8 +42,9 @@ _QUERIES = {
 }
 
 _DATES = {
-    "programmes": ["launched"], "nations": ["nato_member_since"], "spells": ["joined", "left"],
-    "contracts": ["signed"], "fleet_events": ["event_date"], "citations": ["published"],
+    "programmes": ["launched"], "nations": ["nato_member_since"],
+    "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed"],
+    "fleet_events": ["event_date"], "citations": ["published"],
 }  # fmt: skip
 
 
@@ -95,10 +94,35 @@ def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
+def _spells() -> Select[Any]:
+    """One row per membership term the registry holds (`registry.history.recorded_by`): the
+    term's period (`valid_from`, `valid_to`) and values, and its spell's `id`, `joined` and
+    `left` (the first term's start and the last term's end)."""
+    t, s, n = MembershipTerm.__table__.c, Participation.__table__.c, Nation.__table__.c  # type: ignore[attr-defined]
+    first = {"partition_by": t.participation_id, "order_by": t.valid_from}
+    last = {"partition_by": t.participation_id, "order_by": t.valid_from.desc()}
+    return (
+        select(
+            s.id, s.programme_id, s.nation_code.label("nation"), n.name.label("nation_name"),
+            t.role, t.instrument,
+            func.first_value(t.valid_from).over(**first).label("joined"),
+            func.first_value(t.valid_from_precision).over(**first).label("joined_precision"),
+            func.first_value(t.valid_to).over(**last).label("left"),
+            func.first_value(t.valid_to_precision).over(**last).label("left_precision"),
+            t.cost_share_bp, t.valid_from, t.valid_to,
+        )
+        .join_from(MembershipTerm, Participation, s.id == t.participation_id)
+        .join(Nation, n.code == s.nation_code)
+        .where(recorded_by(MembershipTerm.__table__.c, None))  # type: ignore[attr-defined]
+        .order_by(s.programme_id, t.valid_from, n.name, s.id)
+    )  # fmt: skip
+
+
 def _read(engine: Engine, name: str) -> pl.DataFrame:
-    return _typed(pl.read_database(_QUERIES[name], connection=engine), _DATES[name])
+    query = _spells() if name == "spells" else _QUERIES[name]
+    return _typed(pl.read_database(query, connection=engine), _DATES[name])
 
 
 def load_frames(engine: Engine) -> Frames:
     """Read every table the reports use."""
-    return Frames(**{name: _read(engine, name) for name in _QUERIES})
+    return Frames(**{name: _read(engine, name) for name in _DATES})

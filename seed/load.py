@@ -17,7 +17,7 @@ from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, record_fleet_event
 from registry.nations import Nation, add_nation, nation_code
 from registry.organisations import create_organisation, find_organisation
-from registry.participation import Participation, join_programme, leave_programme
+from registry.participation import Participation, join_programme, leave_programme, spells
 from registry.programmes import Programme, create_programme
 from registry.sources import add_source, cite, find_citation, find_source
 
@@ -115,13 +115,10 @@ class _Loader:
         cites = fields.pop("cites", [])
         left = fields.pop("left", None)
         joined = PartialDate.parse(fields["joined"])
-        row = self.session.exec(
-            select(Participation).where(
-                Participation.programme_id == programme.id,
-                Participation.nation_code == (nation_code(fields["nation"]) or fields["nation"]),
-                Participation.joined == joined.start,
-            )
-        ).first()
+        code = nation_code(fields["nation"]) or fields["nation"]
+        held = spells(self.session, [col(Participation.programme_id) == programme.id,
+                                     col(Participation.nation_code) == code])  # fmt: skip
+        row = next((spell for spell, _ in held if spell.joined == joined.start), None)
         if row is None:
             row = join_programme(self.session, programme=programme.slug, actor=self.actor, **fields)
             self.created["participation"] += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, func, select
@@ -69,7 +69,11 @@ def build_synthetic(
         agencies, contractors = _organisations(connection, rng, sorted(codes))
         ids = _programmes(connection, rng, programmes, agencies)
         fleets = {pid: asset for n, pid in enumerate(ids, 1) if (asset := _asset_type(n))}
-        _insert(connection, "participation", _participations(rng, ids, codes, participations))
+        stored = connection.execute(
+            _table("change_set").insert().values(recorded_at=datetime.now(UTC), actor="synthetic")
+        ).inserted_primary_key
+        number = int(stored[0]) if stored else 0
+        _spells(connection, list(_participations(rng, ids, codes, participations)), number)
         _insert(connection, "contract", _contracts(rng, ids, agencies, contractors, contracts))
         _insert(connection, "fleet_event", _fleet_events(rng, fleets, fleet_events))
     return {
@@ -100,6 +104,17 @@ def _ids(connection: Connection, table: str) -> list[int]:
     return list(
         connection.execute(select(_table(table).c.id).order_by(_table(table).c.id)).scalars()
     )
+
+
+def _spells(connection: Connection, spells: list[tuple[Row, Row]], number: int) -> None:
+    """Each spell's row, then its one term, recorded in change set `number`."""
+    _insert(connection, "participation", (spell for spell, _ in spells))
+    spell_ids = _ids(connection, "participation")
+    _insert(
+        connection, "membership_term",
+        ({**term, "participation_id": id_, "recorded_in": number}
+         for id_, (_, term) in zip(spell_ids, spells, strict=True)),
+    )  # fmt: skip
 
 
 def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
@@ -185,7 +200,7 @@ def _programmes(
 
 def _participations(
     rng: random.Random, programmes: list[int], nations: dict[str, str], total: int
-) -> Iterator[Row]:
+) -> Iterator[tuple[Row, Row]]:
     """Spells per (programme, nation) in date order; only a nation's last spell may be open."""
     codes = sorted(nations)
     for programme, count in _spread(rng, total, programmes).items():
@@ -205,13 +220,12 @@ def _participations(
                     (None, None) if is_open else _partial(rng, days[2 * i + 1], joined)
                 )
                 floor = left or joined
-                yield {
-                    "programme_id": programme, "nation_code": code,
+                yield {"programme_id": programme, "nation_code": code, "version": 1}, {
                     "role": _role(rng, nations[code]),
                     "instrument": rng.choice(list(Instrument)).value,
-                    "joined": joined, "joined_precision": joined_precision,
-                    "left": left, "left_precision": left_precision,
-                    "cost_share_bp": next(share), "note": None, "version": 1,
+                    "valid_from": joined, "valid_from_precision": joined_precision,
+                    "valid_to": left, "valid_to_precision": left_precision,
+                    "cost_share_bp": next(share), "note": None,
                 }  # fmt: skip
 
 

@@ -33,6 +33,9 @@ DATA_RULE_FIELDS = {
     "min_value",  # decimals allowed by the `currency` given beside it
     "slug", "reference",  # taken already (409) or freed by the rule on history
     "file",  # an import file's columns and rows, which the document describes only as text
+    # Pairs of parameters that must come in order (a diff's `to` not before its `from`) or not
+    # together (dates and moments): no schema says how one parameter bounds another.
+    "from", "to", "known_to",
 }  # fmt: skip
 
 

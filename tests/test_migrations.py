@@ -50,7 +50,22 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     # The data version is no data but a counter for readers' caches: made anew, it starts at
     # the number of changes, which is never below the transactions that made them.
     assert after.pop("data_version")[0][1] >= before.pop("data_version")[0][1]
+    # Rows written before change sets existed get one each on the way up again (the seed run
+    # was one), so only the record-time bookkeeping may differ.
+    assert len(after.pop("change_set")) >= len(before.pop("change_set")) > 0
+    assert _without_record_time(after) == _without_record_time(before)
     assert after == before
+
+
+def _without_record_time(rows):
+    """Changes without their change set, terms without their ids and change sets."""
+    changes = metadata.tables["change"].columns.keys()
+    terms = metadata.tables["membership_term"].columns.keys()
+    keep_change = [i for i, name in enumerate(changes) if name != "change_set_id"]
+    keep_term = [i for i, n in enumerate(terms) if n not in ("id", "recorded_in", "superseded_in")]
+    changes_ = [tuple(row[i] for i in keep_change) for row in rows.pop("change")]
+    terms_ = sorted(tuple(row[i] for i in keep_term) for row in rows.pop("membership_term"))
+    return changes_, terms_
 
 
 def test_downgrade_to_nothing_and_back(empty_database_url):
@@ -60,4 +75,114 @@ def test_downgrade_to_nothing_and_back(empty_database_url):
     assert current_revision(engine) is None
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+# --- 0007: history on two axes ----------------------------------------------------------------
+
+_OLD_SPELLS = [
+    # id, nation, role, joined, joined precision, left, cost share (bp)
+    (1, "NLD", "lead", "2014-11-01", "month", None, 2020),
+    (2, "BEL", "participant", "2018-02-14", "day", "2020-03-01", None),
+    (3, "BEL", "observer", "2022-05-01", "month", None, 500),
+]
+
+
+def _old_snapshot(spell, **changes):
+    id_, nation, role, joined, precision, left, share = spell
+    return {"id": id_, "programme_id": 1, "nation_code": nation, "role": role,
+            "instrument": None, "joined": joined, "joined_precision": precision, "left": left,
+            "left_precision": "day" if left else None, "cost_share_bp": share, "note": None,
+            "version": 1, **changes}  # fmt: skip
+
+
+def _database_at_0006_with_edits(url):
+    """The rows the registry wrote before change sets: three spells, then the Netherlands'
+    role overwritten in place (the old PATCH), each write with its audit row."""
+    import json
+
+    engine = make_engine(url)
+    upgrade(engine, "0006")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO nation (code, name, kind) VALUES "
+            "('NLD', 'Netherlands', 'ally'), ('BEL', 'Belgium', 'ally')"
+        ))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO programme (id, slug, name, category, status, version) "
+            "VALUES (1, 'mmf', 'MMF', 'multinational-fleet', 'active', 1)"
+        ))  # fmt: skip
+        insert_change = text(
+            "INSERT INTO change (at, actor, action, entity, key, before, after, request_id) "
+            "VALUES (:at, 'editor', :action, 'participation', :key, :before, :after, NULL)"
+        )
+        for n, spell in enumerate(_OLD_SPELLS):
+            id_, nation, role, joined, precision, left, share = spell
+            connection.execute(
+                text('INSERT INTO participation (id, programme_id, nation_code, role, joined, '
+                     'joined_precision, "left", left_precision, cost_share_bp, version) VALUES '
+                     "(:id, 1, :nation, :role, :joined, :precision, :left, :lp, :share, 1)"),
+                {"id": id_, "nation": nation, "role": role, "joined": joined,
+                 "precision": precision, "left": left, "lp": "day" if left else None,
+                 "share": share},
+            )  # fmt: skip
+            connection.execute(insert_change, {
+                "at": f"2025-01-0{n + 1} 10:00:00", "action": "create", "key": f"mmf/{nation}",
+                "before": None, "after": json.dumps(_old_snapshot(spell)),
+            })  # fmt: skip
+        connection.execute(text("UPDATE participation SET role = 'observer', version = 2 "
+                                "WHERE id = 1"))  # fmt: skip
+        connection.execute(insert_change, {
+            "at": "2025-03-01 10:00:00", "action": "update", "key": "mmf/NLD",
+            "before": json.dumps(_old_snapshot(_OLD_SPELLS[0])),
+            "after": json.dumps(_old_snapshot(_OLD_SPELLS[0], role="observer", version=2)),
+        })  # fmt: skip
+    return engine
+
+
+def _old_answer(on, *, nld_role):
+    """Members on a date as the one-row-per-spell registry answered."""
+    from datetime import date as day
+
+    found = set()
+    for _, nation, role, joined, _, left, share in _OLD_SPELLS:
+        if day.fromisoformat(joined) <= on and (left is None or on < day.fromisoformat(left)):
+            found.add((nation, nld_role if nation == "NLD" else role, share))
+    return found
+
+
+def test_upgrading_to_two_axes_keeps_every_answer_and_replays_the_trail(empty_database_url):
+    from datetime import UTC, date, datetime
+
+    from sqlmodel import Session
+
+    from registry.history import known_at
+    from registry.participation import members_on, participation_history
+
+    engine = _database_at_0006_with_edits(empty_database_url)
+    upgrade(engine)
+    days = [date(year, month, 1) for year in range(2013, 2027) for month in (1, 3, 6, 11)]
+    with Session(engine) as session:
+        for on in days:
+            answer = {(n.code, s.role, s.cost_share_bp) for s, n in members_on(session, "mmf", on)}
+            assert answer == _old_answer(on, nld_role="observer"), on
+        # What the registry said before the role was overwritten stays readable.
+        before_edit = known_at(session, datetime(2025, 2, 1, tzinfo=UTC))
+        for on in days:
+            answer = {(n.code, s.role, s.cost_share_bp)
+                      for s, n in members_on(session, "mmf", on, before_edit)}  # fmt: skip
+            assert answer == _old_answer(on, nld_role="lead"), on
+        spells = participation_history(session, "mmf")
+        assert [(n.code, s.joined_on.isoformat(), s.left) for s, n in spells] == [
+            ("NLD", "2014-11", None), ("BEL", "2018-02-14", date(2020, 3, 1)),
+            ("BEL", "2022-05", None),
+        ]  # fmt: skip
+        assert known_at(session, datetime(2024, 12, 31, tzinfo=UTC)) == 0
+        assert members_on(session, "mmf", date(2020, 1, 1), 0) == []
+    with engine.connect() as connection:
+        sets = connection.execute(text("SELECT count(*) FROM change_set")).scalar()
+        missing = connection.execute(
+            text("SELECT count(*) FROM change WHERE change_set_id IS NULL OR entity_id IS NULL")
+        ).scalar()
+    assert (sets, missing) == (4, 0)
     engine.dispose()

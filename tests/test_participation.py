@@ -8,7 +8,7 @@ from sqlmodel import select
 from registry.audit import Change
 from registry.errors import Conflict, InvalidValue, NotFound, StaleVersion
 from registry.participation import (
-    Participation,
+    MembershipTerm,
     join_programme,
     leave_programme,
     members_on,
@@ -294,14 +294,15 @@ def test_a_nations_programmes_on_a_date(session, mmf):
     assert on(date(2025, 6, 24)) == ["mmf", "innovation-ranges"]
 
 
-def test_the_database_allows_one_open_spell_per_nation(session, mmf):
+def test_the_database_allows_one_open_term_per_spell(session, mmf):
     """The partial unique index holds even when a caller bypasses the rule."""
     from sqlalchemy.exc import IntegrityError
 
     row = join(session, "NLD")
     session.commit()
-    session.add(Participation(programme_id=row.programme_id, nation_code="NLD",
-                              role="participant", joined=date(2020, 1, 1)))  # fmt: skip
+    number = session.exec(select(MembershipTerm.recorded_in)).one()
+    session.add(MembershipTerm(participation_id=row.id, valid_from=date(2020, 1, 1),
+                               role="participant", recorded_in=number))  # fmt: skip
     with pytest.raises(IntegrityError):
         session.flush()
 

@@ -11,10 +11,16 @@ D = date
 
 
 def spells(*rows: tuple[object, ...]) -> pl.DataFrame:
+    """Spells of one term each: the term runs from joined to left."""
+    return terms(*((*row, row[-2], row[-1]) for row in rows))
+
+
+def terms(*rows: tuple[object, ...]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
         schema={"id": pl.Int64, "programme_id": pl.Int64, "nation": pl.String,
-                "role": pl.String, "joined": pl.Date, "left": pl.Date},
+                "role": pl.String, "joined": pl.Date, "left": pl.Date,
+                "valid_from": pl.Date, "valid_to": pl.Date},
         orient="row",
     )  # fmt: skip
 
@@ -28,6 +34,17 @@ def test_active_on_keeps_spells_joined_and_not_yet_left():
     assert agg.active_on(frame, D(2020, 2, 29))["nation"].to_list() == ["NLD", "BEL"]
     assert agg.active_on(frame, D(2020, 3, 1))["nation"].to_list() == ["NLD"]
     assert agg.active_on(frame, D(2025, 6, 24))["nation"].to_list() == ["NLD", "DNK"]
+
+
+def test_active_on_shows_the_term_in_force_and_no_later_left():
+    frame = terms(
+        (1, 1, "NLD", "lead", D(2014, 11, 1), D(2030, 1, 1), D(2014, 11, 1), D(2020, 1, 1)),
+        (1, 1, "NLD", "observer", D(2014, 11, 1), D(2030, 1, 1), D(2020, 1, 1), D(2030, 1, 1)),
+    )
+    before, after = agg.active_on(frame, D(2019, 12, 31)), agg.active_on(frame, D(2020, 1, 1))
+    assert (before["role"].to_list(), after["role"].to_list()) == (["lead"], ["observer"])
+    assert before["left"].to_list() == [None]
+    assert agg.active_on(frame, D(2030, 1, 1)).is_empty()
 
 
 def test_period_end_of_years_months_and_days():

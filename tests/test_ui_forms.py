@@ -4,11 +4,11 @@ the form again with the input kept and the message beside the field, and writes 
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.audit import Change
 from registry.contracts import Contract
-from registry.participation import Participation
+from registry.participation import Participation, spells
 from tests.conftest import dump
 from tests.staff import Html, sign_in
 
@@ -175,8 +175,9 @@ def test_a_refused_leave_names_the_left_field(client, engine, editor, left):
                    version=version_of(client, LEAVE_NLD))  # fmt: skip
     assert page.values["left"] == left
     with Session(engine) as session:
-        spells = session.exec(select(Participation).where(Participation.nation_code == "NLD")).all()
-    assert all(spell.left is None for spell in spells)
+        held = spells(session, [col(Participation.nation_code) == "NLD"])
+    assert held
+    assert all(spell.left is None for spell, _ in held)
 
 
 def test_a_leave_before_joining_says_when_the_nation_joined(client, engine, editor):

@@ -28,7 +28,7 @@ def assert_same(session, slug, on):
     assert [(m.joined, m.left, m.cost_share_bp, m.role) for m in view.members] == [
         (p.joined_on, p.left_on, p.cost_share_bp, p.role) for p, _ in members
     ]
-    assert view.totals == contract_totals(session, slug)
+    assert view.totals == contract_totals(session, slug, on)
     assert view.fleet == fleet_on(session, slug, on)
 
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import etag, is_admin
 from api.docs import LIST_ERRORS, READ_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam, Limit, Offset
+from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, read_when
+from registry.audit import Change, ChangeSet
 from registry.choices import NationKind, OrganisationKind
-from registry.errors import InvalidValue
+from registry.errors import InvalidValue, NotFound
+from registry.history import When
 from registry.nations import get_nation, list_nations
 from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
@@ -71,12 +73,15 @@ def nation(
     session: NamedDependency[Session],
     code: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
 ) -> wire.NationDetail:
-    """`code` may be alpha-3, alpha-2 or an English name; the answer uses alpha-3."""
-    return answer(request, lambda: (_nation(session, code, as_of or date.today()), {}))  # type: ignore[return-value]
+    """`code` may be alpha-3, alpha-2 or an English name; the answer uses alpha-3. Its
+    programmes are those on `as_of`, as known on `as_known_on`."""
+    when = read_when(session, as_of, as_known_on)
+    return answer(request, lambda: (_nation(session, code, when), {}))  # type: ignore[return-value]
 
 
-def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
+def _nation(session: Session, code: str, when: When) -> wire.NationDetail:
     found = get_nation(session, code)
     programmes = [
         wire.NationProgramme(
@@ -88,10 +93,10 @@ def _nation(session: Session, code: str, on: date) -> wire.NationDetail:
             left=wire.iso(part.left_on),
             cost_share=wire.percent(part.cost_share_bp),
         )
-        for p, part in nation_programmes_on(session, found.code, on)
+        for p, part in nation_programmes_on(session, found.code, when.as_of, when.known)
     ]
     return wire.NationDetail(
-        found.code, found.name, found.kind, found.nato_member_since, on, programmes
+        found.code, found.name, found.kind, found.nato_member_since, when.as_of, programmes
     )
 
 
@@ -181,6 +186,29 @@ def changes(
     )
 
 
+@get(
+    "/api/change-sets/{number:int}",
+    sync_to_thread=False,
+    summary="One change set: a write transaction and its changes",
+    responses=READ_ERRORS,
+)
+def change_set(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], number: FromPath[int]
+) -> wire.ChangeSetOut:
+    """Who wrote it, when, under which request id and comment, and every change it made (changes
+    to users and tokens show only to admins)."""
+    found = session.get(ChangeSet, number)
+    if found is None:
+        raise NotFound("number", f"no change set {number}")
+    hide = () if is_admin(request, session) else ACCOUNT_ENTITIES
+    rows = session.exec(
+        select(Change)
+        .where(Change.change_set_id == number, col(Change.entity).not_in(hide))
+        .order_by(col(Change.id))
+    ).all()
+    return wire.change_set_out(found, list(rows))
+
+
 def _iso_time(raw: str | None) -> None:
     """`since` is an RFC 3339 time or an ISO day, as documented; the decoder alone would also take
     a number of seconds since 1970."""
@@ -193,5 +221,7 @@ def _iso_time(raw: str | None) -> None:
 
 
 router = Router(
-    "/", route_handlers=[nations, nation, organisations, organisation, changes], tags=["reference"]
+    "/",
+    route_handlers=[nations, nation, organisations, organisation, changes, change_set],
+    tags=["reference"],
 )

@@ -14,7 +14,7 @@ from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import FormatParam, Limit, Offset
+from api.routes.params import AsOf, FormatParam, Limit, Offset, as_of_day
 from registry.fleet import fleet_timeline, record_fleet_event
 
 
@@ -30,14 +30,23 @@ def timeline(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
+    as_of: AsOf = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.FleetEventOut]:
-    """Every event in date order (orders first on a day) with ordered, in service and on order."""
+    """Every event in date order (orders first on a day) with ordered, in service and on order;
+    with `as_of`, the events that count by then (an event known to the month or year counts
+    from the end of it)."""
+    on = None if as_of is None else as_of_day(as_of)
 
     def items() -> list[wire.FleetEventOut]:
-        return [wire.fleet_event_out(point) for point in fleet_timeline(session, slug)]
+        points = fleet_timeline(session, slug)
+        return [
+            wire.fleet_event_out(point)
+            for point in points
+            if on is None or point.event.counts_from <= on
+        ]
 
     kind = wanted(request, format)
     if kind is not Format.JSON:

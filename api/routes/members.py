@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, patch, post
@@ -15,7 +14,7 @@ from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam, Limit, Offset
+from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, read_when
 from registry.nations import Nation, get_nation
 from registry.participation import (
     current_participation,
@@ -43,18 +42,21 @@ def list_members(
     session: NamedDependency[Session],
     slug: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
     include_past: IncludePast = False,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.ParticipationOut]:
-    """Members on `as_of` (default today), or with `include_past` every spell ever."""
+    """Members on `as_of` (default today), or with `include_past` every spell ever; as the
+    registry knew them on `as_known_on` (default now)."""
+    when = read_when(session, as_of, as_known_on)
 
     def items() -> list[wire.ParticipationOut]:
         rows = (
-            participation_history(session, slug)
+            participation_history(session, slug, when.known)
             if include_past
-            else members_on(session, slug, as_of or date.today())
+            else members_on(session, slug, when.as_of, when.known)
         )
         return [wire.participation_out(p, n) for p, n in rows]
 
@@ -114,7 +116,7 @@ def join(
     sync_to_thread=False,
     opt=EDITOR,
     security=BEARER,
-    summary="Change role, cost share or note, or record leaving",
+    summary="Change role, cost share or note from a date, correct, or record leaving",
     responses=WRITE_ERRORS,
     operation_class=documented(body=wire.MemberPatch),
 )
@@ -125,12 +127,18 @@ def change(
     nation: FromPath[str],
     data: JSONBody[wire.MemberPatch],
 ) -> Response[wire.ParticipationOut]:
-    """Setting `left` ends the spell (history is kept). `If-Match` guards against stale edits."""
+    """A change holds from `effective` (default today); earlier dates keep their values. With
+    `"correction": true` it fixes what was recorded (over the whole spell unless `effective` is
+    given). Setting `left` ends the spell. Nothing is overwritten: reads `as_known_on` before
+    this write answer as before. `If-Match` guards against stale edits."""
     get_nation(session, nation, field="nation")  # an unknown nation in the address: 404
+    changes = wire.given(data)
+    effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     # The rule function reads the spell under the write lock; nothing of it is read before.
     updated = update_participation(
-        session, programme=slug, nation=nation, changes=wire.given(data),
-        actor=actor(request), expected_version=expected_version(request),
+        session, programme=slug, nation=nation, changes=changes, actor=actor(request),
+        expected_version=expected_version(request), effective=effective or None,
+        correction=correction,
     )  # fmt: skip
     nation_ = session.get(Nation, updated.nation_code)
     assert nation_ is not None

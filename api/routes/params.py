@@ -3,19 +3,52 @@
 from datetime import date
 from typing import Annotated
 
+from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
+from sqlmodel import Session
 
 from api.exports import Format
 from api.wire import CURRENCIES
+from registry.checks import Checks
+from registry.errors import BadParameter
+from registry.history import When, known_at, parse_as_of, parse_known_on
 from registry.paging import MAX_LIMIT
 
 Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Rows to skip.")]
+_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-9]))"
+)
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_DATE = rf"{_YEAR}-{_DAY}"
+AS_OF_PATTERN = rf"^{_YEAR}(?:-(?:0[1-9]|1[0-2])|-{_DAY})?$"
+AS_KNOWN_ON_PATTERN = (
+    rf"^{_DATE}(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))?$"
+)
+"""What the two parameters take, for the document; the server parses them (a 29 February in
+a year without one passes the pattern and is refused with a 400)."""
+
 AsOf = Annotated[
-    date | None,
-    QueryParameter(description="Answer as on this date (ISO 8601 day); default today."),
+    str | None,
+    QueryParameter(
+        pattern=AS_OF_PATTERN,
+        description="Answer as on this date: YYYY-MM-DD, or YYYY-MM / YYYY for the last day of "
+        "that month or year; default today.",
+        examples=[Example(value="2019-12-31")],
+    ),
+]
+AsKnownOn = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=AS_KNOWN_ON_PATTERN,
+        description="Answer as the registry knew it then: a date (its end, UTC) or an RFC 3339 "
+        "time; default now. Corrections recorded later are not seen.",
+        examples=[Example(value="2026-03-01T12:00:00Z")],
+    ),
 ]
 FormatParam = Annotated[
     Format | None,
@@ -25,6 +58,35 @@ FormatParam = Annotated[
         "Without it, an Accept header naming one of the file types chooses it.",
     ),
 ]
+
+
+def as_of_day(as_of: str | None) -> date:
+    """The day `as_of` names (default today); a bad one is a 422 naming it."""
+    if as_of is None:
+        return date.today()
+    try:
+        return parse_as_of(as_of)
+    except ValueError as error:
+        raise BadParameter("as_of", str(error)) from None
+
+
+def read_when(session: Session, as_of: str | None, as_known_on: str | None) -> When:
+    """The two axes of a read from its query parameters; a bad one is a 422 naming it."""
+    checks = Checks()
+    day, moment = date.today(), None
+    if as_of is not None:
+        try:
+            day = parse_as_of(as_of)
+        except ValueError as error:
+            checks.fail("as_of", str(error))
+    if as_known_on is not None:
+        try:
+            moment = parse_known_on(as_known_on)
+        except ValueError as error:
+            checks.fail("as_known_on", str(error))
+    if checks.errors:
+        raise BadParameter(checks.errors)
+    return When(day, known_at(session, moment), moment)
 
 
 def sort_keys(*keys: str) -> list[str]:

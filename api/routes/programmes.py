@@ -15,8 +15,17 @@ from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
 from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam, Limit, Offset, ProgrammeSort
+from api.routes.params import (
+    AsKnownOn,
+    AsOf,
+    FormatParam,
+    Limit,
+    Offset,
+    ProgrammeSort,
+    read_when,
+)
 from registry.choices import Category, ProgrammeStatus
+from registry.history import When
 from registry.programmes import (
     create_programme,
     delete_programme,
@@ -26,9 +35,9 @@ from registry.search import programmes_page
 from registry.views import programme_view
 
 
-def detail(session: Session, slug: str, as_of: date) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
-    view = programme_view(session, slug, as_of)
-    return wire.programme_detail(view, as_of), etag(view.version)
+def detail(session: Session, slug: str, when: When) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
+    view = programme_view(session, slug, when.as_of, when.known)
+    return wire.programme_detail(view, when.as_of), etag(view.version)
 
 
 @get(
@@ -48,6 +57,7 @@ def list_programmes(
     nation: FromQuery[str | None] = None,
     agency: FromQuery[str | None] = None,
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
     sort: ProgrammeSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -56,9 +66,12 @@ def list_programmes(
     """Programmes by name; `nation` (alpha-3, alpha-2 or name) keeps its programmes on `as_of`."""
     kind = wanted(request, format)
 
+    when = read_when(session, as_of, as_known_on)
+
     def build(paged: bool) -> tuple[wire.Page[wire.ProgrammeOut], dict[str, str]]:
         page = programmes_page(
-            session, q=q, category=category, status=status, nation=nation, as_of=as_of,
+            session, q=q, category=category, status=status, nation=nation, as_of=when.as_of,
+            known=when.known,
             agency=agency, sort=sort, limit=limit if paged else None, offset=offset,
         )  # fmt: skip
         items = [wire.programme_out(p, a) for p, a in page.items]
@@ -82,10 +95,12 @@ def programme_detail(
     session: NamedDependency[Session],
     slug: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
 ) -> Response[wire.ProgrammeDetail]:
-    """Members active on `as_of` (default today), contract totals per currency, fleet size."""
-
-    return answer(request, lambda: detail(session, slug, as_of or date.today()))  # type: ignore[return-value]
+    """Members on `as_of` (default today), totals of the contracts signed by then per currency,
+    fleet size then; all as the registry knew them on `as_known_on` (default now)."""
+    when = read_when(session, as_of, as_known_on)
+    return answer(request, lambda: detail(session, slug, when))  # type: ignore[return-value]
 
 
 @post(
@@ -105,7 +120,7 @@ def create(
     """Editors and admins. The slug must be free (409)."""
     fields = wire.plain(data)
     programme = create_programme(session, actor=actor(request), **fields)
-    body, headers = detail(session, programme.slug, date.today())
+    body, headers = detail(session, programme.slug, When(date.today()))
     return Response(body, status_code=201, headers=headers)
 
 
@@ -129,7 +144,7 @@ def change(
         session, slug, changes=wire.given(data), actor=actor(request),
         expected_version=expected_version(request),
     )  # fmt: skip
-    body, headers = detail(session, programme.slug, date.today())
+    body, headers = detail(session, programme.slug, When(date.today()))
     return Response(body, headers=headers)
 
 

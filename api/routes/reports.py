@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import anyio
@@ -10,7 +9,7 @@ from litestar import Request, Response, Router, get
 from litestar.params import FromPath, QueryParameter
 
 from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
-from api.routes.params import AsOf
+from api.routes.params import AsOf, as_of_day
 from registry.errors import NotFound, Unavailable
 from registry.nations import nation_code
 from reports import documents
@@ -49,11 +48,11 @@ def report_limiter() -> anyio.CapacityLimiter:
 
 
 async def report_response(
-    request: Request[Any, Any, Any], report: str, key: str, as_of: date | None, format: str | None
+    request: Request[Any, Any, Any], report: str, key: str, as_of: str | None, format: str | None
 ) -> Response[bytes]:
     """The report read fresh from the database, as HTML or PDF, drawn in a worker thread: a
     report takes from tens of milliseconds to seconds, and the event loop must stay free."""
-    engine, day = request.app.state.engine, as_of or date.today()
+    engine, day = request.app.state.engine, as_of_day(as_of)
 
     def build() -> Response[bytes]:
         frames = load_frames(engine)

@@ -158,7 +158,7 @@ def member_edit(
     values: Values = {
         "role": spell.role, "instrument": spell.instrument,
         "cost_share": share_text(spell.cost_share_bp), "note": spell.note,
-        "version": str(spell.version),
+        "version": str(spell.version), "kind": "change",
     }  # fmt: skip
     return show(values, {}, 200)
 
@@ -173,9 +173,13 @@ def member_change(
 ) -> Response[Any]:
     def write(form: Values) -> object:
         changes = {name: form.get(name) for name in ("role", "instrument", "cost_share", "note")}
+        kind = form.get("kind") or "change"
+        if kind not in ("change", "correction"):
+            raise InvalidValue("kind", "choose a change or a correction")
         return update_participation(
             session, programme=slug, nation=nation, changes=changes, actor=_user(request),
-            expected_version=_version(form),
+            expected_version=_version(form), effective=form.get("effective") or None,
+            correction=kind == "correction",
         )  # fmt: skip
 
     show = _spell_form(request, session, slug, nation, "member_edit.html")

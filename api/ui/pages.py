@@ -19,7 +19,7 @@ from registry.choices import Category, ProgrammeStatus, UserRole
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
 from registry.nations import get_nation, list_nations, nation_code
-from registry.participation import nation_programmes_on, participation_history
+from registry.participation import members_on, nation_programmes_on, participation_history
 from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page, programmes_page
 from registry.views import programme_view
 
@@ -81,10 +81,11 @@ def programme(
     """Members now and before, contracts, fleet, the programme's history and its report."""
     today = date.today()
     view = programme_view(session, slug, today)
+    current = {spell.id for spell, _ in members_on(session, slug, today)}
     others = [  # spells that ended, or have not begun
         (spell, nation)
         for spell, nation in participation_history(session, slug)
-        if not (spell.joined <= today and (spell.left is None or spell.left > today))
+        if spell.id not in current
     ]
     return page(
         request, "programme.html", view=view, others=others, today=today,

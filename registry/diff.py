@@ -1,0 +1,158 @@
+"""What changed in a programme between two dates (valid time) or two moments (record time).
+
+Between two dates: the nations that joined or left in between, every term that changed in
+between (field, before, after, the day it took effect), the fleet on each date and the contracts
+signed in between. Between two moments: the same, for what the registry learnt in between —
+spells recorded, leaves recorded, values corrected or changed (compared on every day a term
+starts, as known at each moment), fleet events and contracts recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from registry.audit import Change
+from registry.dates import PartialDate
+from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
+from registry.history import Known
+from registry.nations import Nation
+from registry.participation import Participation, Spell, Term, spell_terms, whole
+from registry.programmes import Programme, get_programme
+from registry.search import contracts_page
+
+FIELDS = {"role": "role", "instrument": "instrument", "cost_share_bp": "cost_share",
+          "note": "note"}  # fmt: skip
+"""Term values by the name clients know them by."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    nation: str
+    field: str
+    before: Any
+    after: Any
+    effective: PartialDate
+
+
+@dataclass(frozen=True)
+class Diff:
+    joined: list[tuple[Spell, Nation]]
+    left: list[tuple[Spell, Nation]]
+    changed: list[FieldChange]
+    fleet_before: list[FleetSize]
+    fleet_after: list[FleetSize]
+    contracts: list[Any]
+    """Rows as `registry.search.contracts_page` gives them."""
+
+
+def _where(programme: Programme) -> list[Any]:
+    return [col(Participation.programme_id) == programme.id]
+
+
+def between_dates(session: Session, slug: str, start: date, end: date, known: Known = None) -> Diff:
+    """What changed in the world after `start` up to and including `end`, as known at `known`."""
+    programme = get_programme(session, slug)
+    joined, left, changed = [], [], []
+    for spell, nation, terms in spell_terms(session, _where(programme), known):
+        first, last = terms[0], terms[-1]
+        if start < first.valid_from.start <= end:
+            shown = whole(spell, terms, first)
+            if last.end is None or last.end > end:  # an answer up to `end` tells nothing later
+                shown = _open(shown)
+            joined.append((shown, nation))
+        if last.end is not None and start < last.end <= end:
+            left.append((whole(spell, terms), nation))
+        for before, after in itertools.pairwise(terms):
+            if before.end == after.valid_from.start and start < after.valid_from.start <= end:
+                changed += _differences(nation.code, before, after, after.valid_from)
+    points = timeline(_events(session, programme, known))
+    return Diff(
+        joined, left, changed, sizes_on(points, start), sizes_on(points, end),
+        contracts_page(session, programme=slug, signed_from=start + timedelta(days=1),
+                       signed_to=end, limit=None).items,
+    )  # fmt: skip
+
+
+def between_moments(
+    session: Session, slug: str, start: Known, end: Known, on: date | None = None
+) -> Diff:
+    """What the registry learnt after change set `start` up to `end` (None: now); the fleet is
+    counted on `on` (default today) as known at each."""
+    programme = get_programme(session, slug)
+    on = on or date.today()
+    before = {s.id: (s, n, t) for s, n, t in spell_terms(session, _where(programme), start)}
+    joined, left, changed = [], [], []
+    for spell, nation, terms in spell_terms(session, _where(programme), end):
+        if spell.id not in before:
+            joined.append((whole(spell, terms), nation))
+            continue
+        old = before[spell.id][2]
+        if terms[-1].valid_to is not None and terms[-1].valid_to != old[-1].valid_to:
+            left.append((whole(spell, terms), nation))
+        changed += _corrections(nation.code, old, terms)
+    return Diff(
+        joined, left, changed,
+        sizes_on(timeline(_events(session, programme, start)), on),
+        sizes_on(timeline(_events(session, programme, end)), on),
+        contracts_page(session, programme=slug, recorded_after=start, recorded_by=end,
+                       limit=None).items,
+    )  # fmt: skip
+
+
+def _open(spell: Spell) -> Spell:
+    return replace(spell, left=None, left_precision=None)
+
+
+def _differences(
+    nation: str, before: Term, after: Term, effective: PartialDate
+) -> list[FieldChange]:
+    old, new = before.values(), after.values()
+    return [
+        FieldChange(nation, FIELDS[name], old[name], new[name], effective)
+        for name in FIELDS
+        if old[name] != new[name]
+    ]
+
+
+def _in_force(terms: list[Term], day: date) -> Term | None:
+    for term in terms:
+        if term.valid_from.start <= day and (term.end is None or day < term.end):
+            return term
+    return None
+
+
+def _corrections(nation: str, old: list[Term], new: list[Term]) -> list[FieldChange]:
+    """The values that differ between two versions of a spell's terms, on each day a term of
+    either starts, reported where a difference begins."""
+    starts = sorted({t.valid_from for t in [*old, *new]}, key=lambda d: d.start)
+    found: list[FieldChange] = []
+    previous: dict[str, tuple[Any, Any]] = {}
+    for start in starts:
+        was, now = _in_force(old, start.start), _in_force(new, start.start)
+        current: dict[str, tuple[Any, Any]] = {}
+        for name, field in FIELDS.items():
+            pair = (was.values()[name] if was else None, now.values()[name] if now else None)
+            if pair[0] != pair[1]:
+                current[field] = pair
+                if previous.get(field) != pair:
+                    found.append(FieldChange(nation, field, pair[0], pair[1], start))
+        previous = current
+    return found
+
+
+def _events(session: Session, programme: Programme, known: Known) -> list[FleetEvent]:
+    """The programme's fleet events, those recorded by `known` when it is given (events are
+    recorded once, with their change set in the audit trail)."""
+    query = select(FleetEvent).where(FleetEvent.programme_id == programme.id)
+    if known is not None:
+        recorded = select(Change.entity_id).where(
+            Change.entity == "fleet_event", Change.action == "create",
+            col(Change.change_set_id) <= known,
+        )  # fmt: skip
+        query = query.where(col(FleetEvent.id).in_(recorded))
+    return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
