@@ -59,7 +59,7 @@ def diff(
     default now), what the registry recorded in between, the fleet counted on today's date."""
     programme = get_programme(session, slug)
     if known_from is None:
-        first, last = _days(start, end)
+        first, last = days_between(start, end)
         known = read_when(session, None, as_known_on).known
         labels = first.isoformat(), last.isoformat()
 
@@ -84,7 +84,7 @@ def diff(
     return answer(request, build)  # type: ignore[return-value]
 
 
-def _days(start: str | None, end: str | None) -> tuple[date, date]:
+def days_between(start: str | None, end: str | None) -> tuple[date, date]:
     first = BEFORE_ANY_RECORD if start is None else _day("from", start)
     last = date.today() if end is None else _day("to", end)
     if last < first:

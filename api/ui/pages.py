@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -11,11 +10,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 from sqlmodel import Session, col, select
 
+from api.routes.diff import days_between
+from api.routes.params import as_of_day
 from api.routes.reports import ReportFormat, report_response
 from api.ui.render import page
 from registry.audit import Change
 from registry.checks import MAX_INT
 from registry.choices import Category, ProgrammeStatus, UserRole
+from registry.diff import between_dates
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
 from registry.nations import get_nation, list_nations, nation_code
@@ -71,24 +73,40 @@ def _saved(session: Session, saved: int | None, slug: str) -> Change | None:
     return change if change.key == slug or change.key.startswith(f"{slug}/") else None
 
 
+DayParam = Annotated[
+    str | None,
+    QueryParameter(description="The date to show (YYYY-MM-DD, YYYY-MM or YYYY); default today."),
+]
+
+
 @get("/programmes/{slug:str}", sync_to_thread=False)
 def programme(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     slug: FromPath[str],
     saved: FromQuery[int | None] = None,
+    as_of: DayParam = None,
+    compare_from: Annotated[str | None, QueryParameter(name="from")] = None,
+    compare_to: Annotated[str | None, QueryParameter(name="to")] = None,
 ) -> Response[str]:
-    """Members now and before, contracts, fleet, the programme's history and its report."""
-    today = date.today()
+    """Members on a date (default today) and at other times, contracts, fleet, the programme's
+    history and its report; with `from` and `to`, what changed between the two dates."""
+    today = as_of_day(as_of or None)
     view = programme_view(session, slug, today)
     current = {spell.id for spell, _ in members_on(session, slug, today)}
-    others = [  # spells that ended, or have not begun
+    others = [  # spells that ended by then, or had not begun
         (spell, nation)
         for spell, nation in participation_history(session, slug)
         if spell.id not in current
     ]
+    compared = None
+    if compare_from or compare_to:
+        first, last = days_between(compare_from or None, compare_to or None)
+        compared = (first, last, between_dates(session, slug, first, last))
     return page(
         request, "programme.html", view=view, others=others, today=today,
+        picked=as_of or "", compared=compared,
+        compare={"from": compare_from or "", "to": compare_to or ""},
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
         history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=PER_PAGE),
@@ -98,10 +116,14 @@ def programme(
 
 @get("/nations/{code:str}", sync_to_thread=False)
 def nation(
-    request: Request[Any, Any, Any], session: NamedDependency[Session], code: FromPath[str]
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    code: FromPath[str],
+    as_of: DayParam = None,
 ) -> Response[str]:
-    """The programmes a nation takes part in today, and its history in the change log."""
-    today = date.today()
+    """The programmes a nation takes part in on a date (default today), and its history in the
+    change log."""
+    today = as_of_day(as_of or None)
     nation_ = get_nation(session, code)
     memberships = nation_programmes_on(session, nation_.code, today)
     changes = session.exec(
@@ -112,7 +134,7 @@ def nation(
     ).all()
     return page(
         request, "nation.html", nation=nation_, memberships=memberships, changes=changes,
-        today=today,
+        today=today, picked=as_of or "",
     )  # fmt: skip
 
 

@@ -1,0 +1,87 @@
+"""The staff pages on both axes: a change from a date or a correction through the edit form, the
+programme and nation pages on a picked date, and what changed between two dates."""
+
+import pytest
+
+from tests.staff import Html
+from tests.test_ui_forms import EDIT_NLD, MMF, post, refused, saved_change, version_of
+
+
+@pytest.fixture
+def editor(client, seeded, staff):
+    from tests.staff import sign_in
+
+    return sign_in(client, "editor")
+
+
+def nld_row(client, path, **params):
+    page = Html(client.get(path, params=params).text)
+    rows = [row for row in page.rows["members"] if row.startswith("Netherlands NLD")]
+    return rows[0] if rows else None
+
+
+def edit_nld(client, token, **fields):
+    values = {"role": "lead", "instrument": "agreement", "cost_share": "20.2", "note": "",
+              "kind": "change", "effective": "", "version": version_of(client, EDIT_NLD)}  # fmt: skip
+    return post(client, EDIT_NLD, token, **(values | fields))
+
+
+def test_a_change_from_a_date_through_the_form_keeps_the_earlier_dates(client, engine, editor):
+    response = edit_nld(client, editor, role="observer", effective="2020")
+    change = saved_change(engine, response)
+    assert change.after is not None
+    assert (change.action, change.after["effective"]) == ("update", "2020")
+    assert nld_row(client, MMF, as_of="2019-12-31").startswith("Netherlands NLD lead")
+    assert nld_row(client, MMF, as_of="2020-01-01").startswith("Netherlands NLD observer")
+    assert nld_row(client, MMF).startswith("Netherlands NLD observer")
+
+
+def test_a_correction_through_the_form_fixes_the_whole_spell(client, engine, editor):
+    change = saved_change(engine, edit_nld(client, editor, cost_share="19.5", kind="correction"))
+    assert change.action == "correct"
+    for as_of in ("2015", None):
+        row = nld_row(client, MMF, **({"as_of": as_of} if as_of else {}))
+        assert row.startswith("Netherlands NLD lead agreement November 2014 19.50 %")
+
+
+def test_the_programme_page_on_a_date_before_the_nation_joined_does_not_list_it(client, editor):
+    assert nld_row(client, MMF, as_of="2014-10-31") is None
+    page = Html(client.get(MMF, params={"as_of": "2014-10-31"}).text)
+    assert page.values["as_of"] == "2014-10-31"
+    assert "Members on 31 October 2014" in page.words
+
+
+def test_the_nation_page_follows_the_picked_date(client, editor):
+    now = Html(client.get("/ui/nations/NLD").text)
+    before = Html(client.get("/ui/nations/NLD", params={"as_of": "2014-10-31"}).text)
+    assert any("Multinational" in row for row in now.rows[""])
+    assert not any("Multinational" in row for row in before.rows[""])
+
+
+def test_comparing_two_dates_shows_what_changed_between(client, engine, editor):
+    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2020-07"))
+    page = Html(client.get(MMF, params={"from": "2019-12-31", "to": "2021"}).text)
+    assert "Between 31 December 2019 and 31 December 2021" in page.words
+    assert "NLD cost share 20.20 % → 18.00 % from July 2020" in page.words
+    assert (page.values["from"], page.values["to"]) == ("2019-12-31", "2021")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"as_of": "2019-02-30"}, "as_of"), ({"from": "someday"}, "from"),
+     ({"from": "2021", "to": "2020"}, "to")],
+)  # fmt: skip
+def test_a_bad_date_on_the_page_is_a_400_naming_it(client, editor, params, field):
+    response = client.get(MMF, params=params)
+    assert response.status_code == 400
+    assert f"Bad query parameter {field}:" in Html(response.text).words
+
+
+def test_a_bad_kind_or_effective_date_is_refused_beside_its_field(client, engine, editor):
+    version = version_of(client, EDIT_NLD)
+    values = {"role": "observer", "instrument": "agreement", "cost_share": "20.2", "note": "",
+              "version": version}  # fmt: skip
+    refused(client, engine, EDIT_NLD, editor, 422, "kind", kind="rewrite", effective="", **values)
+    page = refused(client, engine, EDIT_NLD, editor, 422, "effective", kind="change",
+                   effective="2010", **values)  # fmt: skip
+    assert "is before the nation joined" in page.errors["effective"]
