@@ -315,6 +315,22 @@ class ProgrammeIn(Struct, forbid_unknown_fields=True):
     asset_type: AssetType | None = None
 
 
+Effective = Annotated[
+    OptionalIsoDate,
+    Meta(
+        description="The date a change of dated fields holds from (default today; with "
+        "correction: the whole history). Earlier dates keep their values."
+    ),
+]
+Correction = Annotated[
+    bool,
+    Meta(
+        description="Fix what was recorded instead of recording a change in the world; reads "
+        "as known before it still see the old values."
+    ),
+]
+
+
 class ProgrammePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     slug: Slug | UnsetType = UNSET
     name: Name | UnsetType = UNSET
@@ -326,6 +342,8 @@ class ProgrammePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     description: Description | UnsetType | None = UNSET
     capability_area: CapabilityArea | UnsetType | None = UNSET
     asset_type: AssetType | UnsetType | None = UNSET
+    effective: Effective | UnsetType = UNSET
+    correction: Correction | UnsetType = UNSET
 
 
 class MemberIn(Struct, forbid_unknown_fields=True):
@@ -343,20 +361,8 @@ class MemberPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     cost_share: Percent | UnsetType | None = UNSET
     note: Note | UnsetType | None = UNSET
     left: OptionalIsoDate | UnsetType = UNSET
-    effective: Annotated[
-        OptionalIsoDate | UnsetType,
-        Meta(
-            description="The date the change holds from (default today; a correction: the "
-            "whole spell). Earlier dates keep their values."
-        ),
-    ] = UNSET
-    correction: Annotated[
-        bool | UnsetType,
-        Meta(
-            description="Fix what was recorded instead of recording a change in the world; "
-            "reads as known before it still see the old values."
-        ),
-    ] = UNSET
+    effective: Effective | UnsetType = UNSET
+    correction: Correction | UnsetType = UNSET
 
 
 def _amounts() -> list[dict[str, Any]]:
@@ -467,13 +473,13 @@ def participation_out(participation: Spell, nation: Nation) -> ParticipationOut:
     return member_out(Member.of(participation, nation))
 
 
-def programme_out(programme: Programme, agency: str | None) -> ProgrammeOut:
+def programme_out(programme: Programme, agency: str | None, status: str) -> ProgrammeOut:
     return ProgrammeOut(
         slug=programme.slug,
         name=programme.name,
         acronym=programme.acronym,
         category=programme.category,
-        status=programme.status,
+        status=status,
         managing_organisation=agency,
         launched=iso(programme.launched_on),
         asset_type=programme.asset_type,

@@ -19,6 +19,7 @@ import click
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
+from registry.checks import Checks
 from registry.database import make_engine, unit_of_work
 from registry.errors import FieldError, InvalidValue, RegistryError
 from registry.serve import SHUTDOWN_TIMEOUT, check_address, uvicorn_options
@@ -321,22 +322,37 @@ def backup_command(ctx: click.Context, file: Path) -> None:
 @click.argument(
     "kind", type=click.Choice(["programme", "nation", "membership", "contracts", "all"])
 )
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Report as on this day (default today).")  # fmt: skip
+@click.option("--as-of", default=None,
+              help="Report as on this day: YYYY-MM-DD, or YYYY-MM / YYYY for the period's last "
+                   "day (default today).")  # fmt: skip
+@click.option("--as-known-on", default=None,
+              help="Report what the registry knew then: a date (its end, UTC) or an RFC 3339 "
+                   "time (default now).")  # fmt: skip
+@click.option(
+    "--since",
+    default=None,
+    help="Programme reports also list what changed after this day up to --as-of.",
+)
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each HTML report.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write (created if missing).")  # fmt: skip
 @click.pass_context
-def report(ctx: click.Context, kind: str, as_of: datetime | None, pdf: bool, out: Path) -> None:
+def report(
+    ctx: click.Context, kind: str, as_of: str | None, as_known_on: str | None,
+    since: str | None, pdf: bool, out: Path,
+) -> None:  # fmt: skip
     """Write print-ready reports (HTML, and PDF with --pdf) and an index page to a folder.
 
     Every file is written into a temporary folder first and moved into DIR only when all are
     done, so a failure (a full disk, Ctrl-C) leaves DIR as it was. A new DIR appears whole; an
     existing DIR keeps its other files, and reports of the same names are replaced."""
+    from registry.history import known_at
     from reports.build import write_reports
 
-    day = as_of.date() if as_of else date.today()
+    day, moment, first = _report_dates(as_of, as_known_on, since)
     engine = _engine(ctx)
+    with unit_of_work(engine) as session:
+        known = known_at(session, moment)
     with click.progressbar(length=1, label=f"{kind} reports", file=sys.stderr) as bar:
 
         def start(total: int) -> None:
@@ -344,9 +360,36 @@ def report(ctx: click.Context, kind: str, as_of: datetime | None, pdf: bool, out
 
         with writing("out", out):
             written = write_reports(
-                engine, kind, out, as_of=day, pdf=pdf, progress=bar.update, on_start=start
-            )
+                engine, kind, out, as_of=day, known=known, as_known_on=moment, since=first,
+                pdf=pdf, progress=bar.update, on_start=start,
+            )  # fmt: skip
     click.echo(f"wrote {len(written)} files to {out} (open {out / 'index.html'})")
+
+
+def _report_dates(
+    as_of: str | None, as_known_on: str | None, since: str | None
+) -> tuple[date, datetime | None, date | None]:
+    """The report's day, moment and `since`, each refused naming its option when unreadable."""
+    from registry.history import parse_as_of, parse_known_on
+
+    checks = Checks()
+    day, moment, first = date.today(), None, None
+    for name, value in (("as-of", as_of), ("as-known-on", as_known_on), ("since", since)):
+        if value is None:
+            continue
+        try:
+            if name == "as-of":
+                day = parse_as_of(value)
+            elif name == "as-known-on":
+                moment = parse_known_on(value)
+            else:
+                first = parse_as_of(value)
+        except ValueError as error:
+            checks.fail(name, str(error))
+    checks.done()
+    if first is not None and first >= day:
+        raise InvalidValue("since", f"{first} is not before the report's day ({day})")
+    return day, moment, first
 
 
 @main.group()

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from registry.audit import Change
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
-from registry.history import Known
+from registry.history import Known, holds
 from registry.nations import Nation
 from registry.participation import Participation, Spell, Term, spell_terms, whole
 from registry.programmes import Programme, get_programme
@@ -59,17 +59,15 @@ def between_dates(session: Session, slug: str, start: date, end: date, known: Kn
     programme = get_programme(session, slug)
     joined, left, changed = [], [], []
     for spell, nation, terms in spell_terms(session, _where(programme), known):
-        first, last = terms[0], terms[-1]
-        if start < first.valid_from.start <= end:
-            shown = whole(spell, terms, first)
-            if last.end is None or last.end > end:  # an answer up to `end` tells nothing later
+        came, went, fields = spell_changes(nation.code, terms, start, end)
+        if came:
+            shown = whole(spell, terms, terms[0])
+            if terms[-1].end is None or terms[-1].end > end:  # nothing later than `end` shows
                 shown = _open(shown)
             joined.append((shown, nation))
-        if last.end is not None and start < last.end <= end:
+        if went:
             left.append((whole(spell, terms), nation))
-        for before, after in itertools.pairwise(terms):
-            if before.end == after.valid_from.start and start < after.valid_from.start <= end:
-                changed += _differences(nation.code, before, after, after.valid_from)
+        changed += fields
     points = timeline(_events(session, programme, known))
     return Diff(
         joined, left, changed, sizes_on(points, start), sizes_on(points, end),
@@ -104,6 +102,23 @@ def between_moments(
     )  # fmt: skip
 
 
+def spell_changes(
+    nation: str, terms: list[Term], start: date, end: date
+) -> tuple[bool, bool, list[FieldChange]]:
+    """Whether the spell began and whether it ended after `start` up to and including `end`,
+    and the values that changed in between (each with the day it took effect)."""
+    first, last = terms[0], terms[-1]
+    changed = [
+        change
+        for before, after in itertools.pairwise(terms)
+        if before.end == after.valid_from.start and start < after.valid_from.start <= end
+        for change in _differences(nation, before, after, after.valid_from)
+    ]
+    began = start < first.valid_from.start <= end
+    ended = last.end is not None and start < last.end <= end
+    return began, ended, changed
+
+
 def _open(spell: Spell) -> Spell:
     return replace(spell, left=None, left_precision=None)
 
@@ -120,10 +135,7 @@ def _differences(
 
 
 def _in_force(terms: list[Term], day: date) -> Term | None:
-    for term in terms:
-        if term.valid_from.start <= day and (term.end is None or day < term.end):
-            return term
-    return None
+    return next((t for t in terms if holds(t.valid_from.start, t.end, day)), None)
 
 
 def _corrections(nation: str, old: list[Term], new: list[Term]) -> list[FieldChange]:

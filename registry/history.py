@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, func, or_, select
 from sqlmodel import Session
 
 from registry.audit import ChangeSet
@@ -39,7 +39,7 @@ def known_at(session: Session, moment: datetime | None) -> Known:
     return int(found or 0)
 
 
-def recorded_by(table: Any, known: Known) -> ColumnElement[bool]:
+def recorded_by(table: Any, known: Known | BindParameter[Any]) -> ColumnElement[bool]:
     """Rows the registry held at `known`: recorded by then and not yet replaced."""
     if known is None:
         return table.superseded_in.is_(None)  # type: ignore[no-any-return]
@@ -49,14 +49,21 @@ def recorded_by(table: Any, known: Known) -> ColumnElement[bool]:
     )
 
 
-def valid_on(table: Any, on: date) -> ColumnElement[bool]:
+def valid_on(table: Any, on: date | BindParameter[Any]) -> ColumnElement[bool]:
     """Rows whose period [valid_from, valid_to) holds `on`."""
     return and_(table.valid_from <= on, or_(table.valid_to.is_(None), table.valid_to > on))
 
 
-def in_force(table: Any, on: date, known: Known = None) -> ColumnElement[bool]:
+def in_force(
+    table: Any, on: date | BindParameter[Any], known: Known | BindParameter[Any] = None
+) -> ColumnElement[bool]:
     """Rows true on `on` as the registry knew them at `known`."""
     return and_(valid_on(table, on), recorded_by(table, known))
+
+
+def holds(valid_from: date, valid_to: date | None, on: date) -> bool:
+    """`valid_on` for one period in Python: [valid_from, valid_to) holds `on`."""
+    return valid_from <= on and (valid_to is None or on < valid_to)
 
 
 def in_force_frame(on: date) -> pl.Expr:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, text, update
+from sqlalchemy import BindParameter, ColumnElement, Index, and_, bindparam, func, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import change_set, record_change
@@ -27,6 +29,7 @@ from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.history import Known, in_force, recorded_by
 from registry.nations import Nation, check_nation
+from registry.periods import from_date, store
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
@@ -186,40 +189,92 @@ def _terms_by_spell(
     return terms
 
 
-def _members(
-    session: Session, where: list[ColumnElement[bool]], on: date, known: Known
-) -> list[tuple[Spell, Participation, Nation, Programme]]:
-    """Spells in force on `on` as known at `known`, with the terms then in force. Their left
-    date lies after `on`, so it is not shown: an answer as of a date tells nothing later."""
-    rows = session.exec(
-        select(MembershipTerm, Participation, Nation, Programme)
-        .join(Participation, col(Participation.id) == col(MembershipTerm.participation_id))
+@dataclass(frozen=True)
+class MemberRow:
+    """A member on a date: the spell with the terms then in force, and its nation's name."""
+
+    spell: Spell
+    nation_name: str
+
+
+_SCOPES = {"programme": Participation.programme_id, "nation": Participation.nation_code}
+_MEMBER_STATEMENTS: dict[tuple[str, bool], Any] = {}
+
+
+def _member_statement(scope: str, with_known: bool) -> Any:
+    """The members statement for a programme or a nation, built once per shape with bound
+    parameters (`scope`, `on`, `known`): building it costs twenty times running it."""
+    key = (scope, with_known)
+    if key in _MEMBER_STATEMENTS:
+        return _MEMBER_STATEMENTS[key]
+    known: BindParameter[Any] | None = bindparam("known") if with_known else None
+    t, first, earliest = (aliased(MembershipTerm, name=n) for n in ("t", "first", "earliest"))
+    joined = (
+        sa_select(func.min(earliest.valid_from))
+        .where(
+            col(earliest.participation_id) == col(Participation.id),
+            recorded_by(earliest, known),
+        )
+        .correlate(Participation)
+        .scalar_subquery()
+    )
+    statement = (
+        sa_select(
+            col(Participation.id), col(Participation.programme_id),
+            col(Participation.nation_code), col(Participation.version), col(Nation.name),
+            col(t.role), col(t.instrument), col(t.cost_share_bp), col(t.note),
+            col(first.valid_from), col(first.valid_from_precision),
+        )
+        .select_from(t)
+        .join(Participation, col(Participation.id) == col(t.participation_id))
         .join(Nation, col(Nation.code) == col(Participation.nation_code))
-        .join(Programme, col(Programme.id) == col(Participation.programme_id))
-        .where(*where, in_force(MembershipTerm, on, known))
-    ).all()
-    if not rows:
-        return []
-    ids = [row[1].id for row in rows]
-    firsts = {
-        spell: terms[0]
-        for spell, terms in _terms_by_spell(
-            session, [*where, col(Participation.id).in_(ids)], known
-        ).items()
-    }
+        .join(
+            first,
+            and_(
+                col(first.participation_id) == col(Participation.id),
+                recorded_by(first, known),
+                col(first.valid_from) == joined,
+            ),
+        )
+        .where(col(_SCOPES[scope]) == bindparam("scope"), in_force(t, bindparam("on"), known))
+        .order_by(col(Nation.name), col(Participation.id))
+    )  # fmt: skip
+    _MEMBER_STATEMENTS[key] = statement
+    return statement
+
+
+def members_where(
+    session: Session, scope: str, value: int | str, on: date, known: Known = None
+) -> list[MemberRow]:
+    """The spells of a programme (`scope` "programme", its id) or of a nation ("nation", its
+    code) in force on `on` as known at `known`, with the terms then in force, by nation name.
+    Their left date lies after `on`, so it is not shown: an answer as of a date tells nothing
+    later. A prebuilt Core statement and plain rows: the busiest read there is."""
+    values: dict[str, Any] = {"scope": value, "on": on}
+    if known is not None:
+        values["known"] = known
+    rows = session.execute(_member_statement(scope, known is not None), values).all()
     return [
-        (_spell(spell, Term.of(term), firsts[pk(spell)], None), spell, nation, programme)
-        for term, spell, nation, programme in rows
-    ]
+        MemberRow(
+            Spell(id_, programme, code, role, instrument, start, precision, None, None, share,
+                  note, version),
+            name,
+        )
+        for (id_, programme, code, version, name, role, instrument, share, note, start,
+             precision) in rows
+    ]  # fmt: skip
 
 
 def members_on(
     session: Session, programme: str | int | Programme, on: date, known: Known = None
 ) -> list[tuple[Spell, Nation]]:
     """The programme's members on a date, as known at `known`, by nation name."""
-    id_ = programme if isinstance(programme, int) else resolve_programme(session, programme).id
-    rows = _members(session, [col(Participation.programme_id) == id_], on, known)
-    return sorted(((s, n) for s, _, n, _ in rows), key=lambda pair: (pair[1].name, pair[0].id))
+    id_ = programme if isinstance(programme, int) else pk(resolve_programme(session, programme))
+    found = members_where(session, "programme", id_, on, known)
+    nations = {
+        n.code: n for n in _rows(session, Nation, Nation.code, {m.spell.nation_code for m in found})
+    }
+    return [(m.spell, nations[m.spell.nation_code]) for m in found]
 
 
 def nation_programmes_on(
@@ -230,8 +285,17 @@ def nation_programmes_on(
     nation_ = check_nation(session, checks, nation, "code")
     checks.done()
     assert nation_ is not None
-    rows = _members(session, [col(Participation.nation_code) == nation_.code], on, known)
-    return sorted(((p, s) for s, _, _, p in rows), key=lambda pair: (pair[0].name, pair[0].id))
+    found = members_where(session, "nation", nation_.code, on, known)
+    programmes = {
+        p.id: p
+        for p in _rows(session, Programme, Programme.id, {m.spell.programme_id for m in found})
+    }
+    pairs = [(programmes[m.spell.programme_id], m.spell) for m in found]
+    return sorted(pairs, key=lambda pair: (pair[0].name, pair[0].id))
+
+
+def _rows(session: Session, table: Any, key: Any, values: set[Any]) -> list[Any]:
+    return list(session.exec(select(table).where(col(key).in_(values)))) if values else []
 
 
 def spell_terms(
@@ -381,33 +445,19 @@ def _store(
     session: Session, spell: Participation, old: list[MembershipTerm], new: list[Term], number: int
 ) -> None:
     """Close the stored terms that `new` does not keep as they are, and add the rest of `new`."""
-    kept = {Term.of(row) for row in old} & set(new)
-    closed = [pk(row) for row in old if Term.of(row) not in kept]
-    if closed:
-        session.execute(
-            update(MembershipTerm)
-            .where(col(MembershipTerm.id).in_(closed))
-            .values(superseded_in=number)
-            .execution_options(synchronize_session=False)
-        )
-    for term in new:
-        if term in kept:
-            continue
-        session.add(
-            MembershipTerm(
-                participation_id=pk(spell),
-                valid_from=term.valid_from.start,
-                valid_from_precision=term.valid_from.precision.value,
-                valid_to=term.end,
-                valid_to_precision=term.valid_to.precision.value if term.valid_to else None,
-                role=term.role,
-                instrument=term.instrument,
-                cost_share_bp=term.cost_share_bp,
-                note=term.note,
-                recorded_in=number,
-            )
-        )
-    session.flush()
+
+    def row(term: Term) -> MembershipTerm:
+        return MembershipTerm(
+            participation_id=pk(spell),
+            valid_from=term.valid_from.start,
+            valid_from_precision=term.valid_from.precision.value,
+            valid_to=term.end,
+            valid_to_precision=term.valid_to.precision.value if term.valid_to else None,
+            role=term.role, instrument=term.instrument, cost_share_bp=term.cost_share_bp,
+            note=term.note, recorded_in=number,
+        )  # fmt: skip
+
+    store(session, MembershipTerm, old, new, number, read=Term.of, row=row)
 
 
 def whole(spell: Participation, terms: list[Term], shown: Term | None = None) -> Spell:
@@ -482,33 +532,6 @@ def _term_values(checks: Checks, changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _from_date(terms: list[Term], start: PartialDate, values: dict[str, Any]) -> list[Term]:
-    """The terms with `values` holding from `start` on: the term in force then is split there."""
-    result: list[Term] = []
-    for term in terms:
-        if term.end is not None and term.end <= start.start:
-            result.append(term)
-        elif term.valid_from.start < start.start:
-            result.append(replace(term, valid_to=start))
-            result.append(replace(term, valid_from=start, **values))
-        else:
-            result.append(replace(term, **values))
-    return _merged(result)
-
-
-def _merged(terms: list[Term]) -> list[Term]:
-    """Neighbouring terms with the same values made one, so a change to what already holds
-    leaves the stored terms as they are."""
-    merged: list[Term] = []
-    for term in terms:
-        previous = merged[-1] if merged else None
-        if previous is not None and previous.values() == term.values():
-            merged[-1] = replace(previous, valid_to=term.valid_to)
-        else:
-            merged.append(term)
-    return merged
-
-
 def _ended(terms: list[Term], left: PartialDate | None, field: str = "left") -> list[Term]:
     """The spell ending on `left` (or open again, for None): the last term takes the end."""
     if left is not None:
@@ -569,7 +592,7 @@ def update_participation(
         end = terms[-1].end
         if end is not None and start.start >= end:
             raise InvalidValue("effective", f"{start} is not before the nation left ({end})")
-        new = _from_date(new, start, values)
+        new = from_date(new, start, values)
     if left is not None or (correction and "left" in changes):
         new = _ended(new, left)
     if new == terms:

@@ -9,15 +9,22 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from registry.audit import begin_write, record_change, snapshot
+from registry.audit import begin_write, change_set, record_change, snapshot
 from registry.checks import Checks, check_version
 from registry.choices import Action, Category, ProgrammeStatus
+from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import Conflict, FieldError, InvalidValue, NotFound
+from registry.history import holds
 from registry.organisations import check_organisation
+from registry.periods import end_of, from_date
+from registry.programme_terms import SINCE, ProgrammeTerm, Standing, held, store_terms
 
 
 class Programme(SQLModel, table=True):
+    """A programme's identity and descriptive fields; its status and managing organisation
+    over time are its `ProgrammeTerm`s (`registry.programme_terms`)."""
+
     __tablename__ = "programme"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -26,10 +33,6 @@ class Programme(SQLModel, table=True):
     name: str = Field(max_length=200)
     acronym: str | None = Field(default=None, max_length=40)
     category: str = Field(max_length=40, index=True)
-    status: str = Field(max_length=10)
-    managing_organisation_id: int | None = Field(
-        default=None, foreign_key="organisation.id", index=True
-    )
     launched: date | None = None
     launched_precision: str | None = Field(default=None, max_length=5)
     description: str | None = Field(default=None, max_length=4000)
@@ -51,13 +54,15 @@ REQUIRED = ("slug", "name", "category")
 _TEXT_LIMITS = {"acronym": 40, "capability_area": 200, "asset_type": 100}
 
 
-def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the given programme fields and turn them into column values."""
+def _columns(session: Session, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the given programme fields: the programme's own columns, and the values its dated
+    terms hold (status, managing organisation)."""
     checks = Checks()
     unknown = sorted(set(values) - set(EDITABLE))
     for field in unknown:
         checks.fail(field, "is not a programme field that can be set")
     columns: dict[str, Any] = {}
+    held: dict[str, Any] = {}
     for field, value in values.items():
         if field == "slug":
             columns["slug"] = checks.slug(value)
@@ -66,10 +71,10 @@ def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
         elif field == "category":
             columns["category"] = checks.choice(Category, value, "category").value
         elif field == "status":
-            columns["status"] = checks.choice(ProgrammeStatus, value, "status").value
+            held["status"] = checks.choice(ProgrammeStatus, value, "status").value
         elif field == "managing_organisation":
             agency = check_organisation(session, checks, value, field)
-            columns["managing_organisation_id"] = agency.id if agency else None
+            held["managing_organisation_id"] = agency.id if agency else None
         elif field == "launched":
             launched = checks.optional_date(value, "launched")
             columns["launched"] = launched.start if launched else None
@@ -79,7 +84,14 @@ def _columns(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
         elif field == "description":
             columns[field] = checks.optional_text(value, field, max_length=4000)
     checks.done()
-    return columns
+    return columns, held
+
+
+def _snapshot(programme: Programme, terms: list[Standing], **extra: Any) -> dict[str, Any]:
+    """The audit snapshot: the programme's columns, the terms in force today, every term."""
+    today = next((t for t in terms if holds(t.valid_from.start, end_of(t), date.today())), None)
+    now = (today or terms[-1]).values() if terms else {}
+    return {**snapshot(programme), **now, "terms": [t.snapshot() for t in terms], **extra}
 
 
 def lock_programme(session: Session, slug: str, *, field: str = "slug") -> Programme:
@@ -111,19 +123,23 @@ def _ensure_slug_free(session: Session, slug: str) -> None:
 
 
 def create_programme(session: Session, *, actor: str, **fields: Any) -> Programme:
-    """Create a programme from its fields (slug, name and category required)."""
+    """Create a programme from its fields (slug, name and category required); its status (default
+    active) and managing organisation hold from before any recorded fact."""
     begin_write(session)
     missing = [name for name in REQUIRED if fields.get(name) in (None, "")]
     if missing:
         raise InvalidValue([_required(name) for name in missing])
-    columns = _columns(session, {"status": ProgrammeStatus.ACTIVE.value, **fields})
+    columns, held_ = _columns(session, {"status": ProgrammeStatus.ACTIVE.value, **fields})
     _ensure_slug_free(session, columns["slug"])
+    number = change_set(session, actor)
     programme = Programme(**columns)
     session.add(programme)
     session.flush()
+    first = Standing(SINCE, None, held_["status"], held_.get("managing_organisation_id"))
+    store_terms(session, pk(programme), [first], number)
     record_change(
         session, actor=actor, action=Action.CREATE, entity="programme", key=programme.slug,
-        before=None, after=snapshot(programme),
+        before=None, after=_snapshot(programme, [first]),
     )  # fmt: skip
     return programme
 
@@ -135,27 +151,44 @@ def update_programme(
     changes: Mapping[str, Any],
     actor: str,
     expected_version: int | None = None,
+    effective: PartialDate | date | str | None = None,
+    correction: bool = False,
 ) -> Programme:
-    """Change some fields of a programme; refuses when it changed since `expected_version`."""
+    """Change some fields of a programme; refuses when it changed since `expected_version`.
+
+    Status and managing organisation change from `effective` (default today) and earlier dates
+    keep theirs; with `correction` they are fixed from `effective` or over the whole history.
+    The other fields are corrections of what was recorded (the audit trail keeps the old)."""
     programme = lock_programme(session, slug)
-    columns = _columns(session, changes)
+    columns, values = _columns(session, changes)
+    checks = Checks()
+    effective_ = checks.optional_date(effective, "effective")
+    checks.done()
     for required in REQUIRED:
         if required in columns and not columns[required]:
             raise InvalidValue(_required(required))
     check_version(programme.version, expected_version)
     if columns.get("slug", slug) != slug:
         _ensure_slug_free(session, columns["slug"])
-    before = snapshot(programme)
+    terms = held(session, pk(programme))
+    new = terms
+    if values:
+        start = effective_ or (SINCE if correction else PartialDate(date.today()))
+        new = from_date(terms, start, values)
+    before = _snapshot(programme, terms)
     for name, value in columns.items():
         setattr(programme, name, value)
-    after = snapshot(programme)
-    if after == before:
+    if snapshot(programme) == {k: before[k] for k in snapshot(programme)} and new == terms:
         return programme
+    number = change_set(session, actor)
+    if new != terms:
+        store_terms(session, pk(programme), new, number)
     programme.version += 1
     session.flush()
+    marks = {"correction": correction, "effective": effective_.isoformat() if effective_ else None}
     record_change(
-        session, actor=actor, action=Action.UPDATE, entity="programme", key=slug,
-        before=before, after=snapshot(programme),
+        session, actor=actor, action=Action.CORRECT if correction else Action.UPDATE,
+        entity="programme", key=slug, before=before, after=_snapshot(programme, new, **marks),
     )  # fmt: skip
     return programme
 
@@ -183,7 +216,8 @@ def delete_programme(
         ).first()
         if used is not None:
             raise Conflict("slug", f"{slug} has {what}; close it instead (status)")
-    before = snapshot(programme)
+    before = _snapshot(programme, held(session, pk(programme)))
+    session.execute(delete(ProgrammeTerm).where(col(ProgrammeTerm.programme_id) == programme.id))
     session.execute(
         delete(Citation).where(
             col(Citation.entity) == "programme", col(Citation.entity_id) == programme.id

@@ -8,6 +8,7 @@ from registry.fleet import FleetEvent
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
+from registry.programme_terms import ProgrammeTerm
 from registry.programmes import Programme
 from registry.signin_failures import SignInFailure as SignInFailure
 from registry.sources import Citation, Source
@@ -18,6 +19,6 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "DataVersion", "FleetEvent",
-    "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "Source", "User",
-    "WebSession", "metadata",
+    "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
+    "Source", "User", "WebSession", "metadata",
 ]  # fmt: skip

@@ -22,6 +22,7 @@ from registry.nations import check_nation
 from registry.organisations import Organisation
 from registry.paging import Page, paginate, sort_clause
 from registry.participation import MembershipTerm, Participation
+from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programmes import Programme
 
 Contractor = aliased(Organisation)
@@ -42,9 +43,16 @@ def programmes_page(
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Programme, managing organisation slug)."""
-    query = select(Programme, col(Organisation.slug)).outerjoin(
-        Organisation, col(Programme.managing_organisation_id) == Organisation.id
+    """Rows of (Programme, managing organisation slug, status), the last two as in force on
+    `as_of` (default today) as known at `known`; programmes not recorded by then are left out."""
+    on = as_of or date.today()
+    query = (
+        select(Programme, col(Organisation.slug), col(ProgrammeTerm.status))
+        .join(
+            ProgrammeTerm,
+            and_(col(ProgrammeTerm.programme_id) == col(Programme.id), standing_on(on, known)),
+        )
+        .outerjoin(Organisation, col(ProgrammeTerm.managing_organisation_id) == Organisation.id)
     )
     if q:
         pattern = f"%{q.lower()}%"
@@ -55,7 +63,7 @@ def programmes_page(
     if category:
         query = query.where(Programme.category == category)
     if status:
-        query = query.where(Programme.status == status)
+        query = query.where(col(ProgrammeTerm.status) == status)
     if agency:
         query = query.where(Organisation.slug == agency)
     if nation:
@@ -68,13 +76,13 @@ def programmes_page(
                 col(Participation.programme_id) == col(Programme.id),
                 col(Participation.nation_code) == member.code,
                 col(MembershipTerm.participation_id) == col(Participation.id),
-                in_force(MembershipTerm, as_of or date.today(), known),
+                in_force(MembershipTerm, on, known),
             )
         )
     order = sort_clause(
         sort,
         {"name": Programme.name, "slug": Programme.slug, "launched": Programme.launched,
-         "category": Programme.category, "status": Programme.status},
+         "category": Programme.category, "status": ProgrammeTerm.status},
         "name",
     )  # fmt: skip
     return paginate(session, query.order_by(*order, Programme.id), limit=limit, offset=offset)

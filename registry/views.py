@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, and_, bindparam, func, select
 from sqlmodel import Session, col
 
 from registry.contracts import Contract, signed_by
@@ -22,7 +23,8 @@ from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
 from registry.history import Known
 from registry.nations import Nation
 from registry.organisations import Organisation
-from registry.participation import Spell, members_on
+from registry.participation import MemberRow, Spell, members_where
+from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programmes import Programme
 
 
@@ -37,6 +39,14 @@ class Member:
     cost_share_bp: int | None
     note: str | None
     version: int
+
+    @classmethod
+    def of_row(cls, row: MemberRow) -> Member:
+        spell = row.spell
+        return cls(
+            spell.nation_code, row.nation_name, spell.role, spell.instrument, spell.joined_on,
+            spell.left_on, spell.cost_share_bp, spell.note, spell.version,
+        )  # fmt: skip
 
     @classmethod
     def of(cls, participation: Spell, nation: Nation) -> Member:
@@ -74,25 +84,42 @@ class ProgrammeView:
     fleet: list[FleetSize]
 
 
-_PROGRAMME = (
-    select(
-        Programme.id,
-        Programme.slug,
-        Programme.name,
-        Programme.acronym,
-        Programme.category,
-        Programme.status,
-        col(Organisation.slug).label("agency"),
-        Programme.launched,
-        Programme.launched_precision,
-        Programme.description,
-        Programme.capability_area,
-        Programme.asset_type,
-        Programme.version,
-    )
-    .outerjoin(Organisation, col(Programme.managing_organisation_id) == Organisation.id)
-    .where(col(Programme.slug) == bindparam("slug"))
-)
+def _programme(known: Known) -> Any:
+    """The programme row with the status and managing organisation in force on `on` as known
+    at `known` (two shapes, each built once)."""
+    shape = known is not None
+    if shape not in _PROGRAMME:
+        at: BindParameter[Any] | None = bindparam("known") if shape else None
+        _PROGRAMME[shape] = (
+            select(
+                Programme.id,
+                Programme.slug,
+                Programme.name,
+                Programme.acronym,
+                Programme.category,
+                col(ProgrammeTerm.status),
+                col(Organisation.slug).label("agency"),
+                Programme.launched,
+                Programme.launched_precision,
+                Programme.description,
+                Programme.capability_area,
+                Programme.asset_type,
+                Programme.version,
+            )
+            .outerjoin(
+                ProgrammeTerm,
+                and_(
+                    col(ProgrammeTerm.programme_id) == col(Programme.id),
+                    standing_on(bindparam("on"), at),
+                ),
+            )
+            .outerjoin(Organisation, col(ProgrammeTerm.managing_organisation_id) == Organisation.id)
+            .where(col(Programme.slug) == bindparam("slug"))
+        )
+    return _PROGRAMME[shape]
+
+
+_PROGRAMME: dict[bool, Any] = {}
 _TOTALS = (
     select(Contract.currency, func.sum(Contract.value_minor))
     .where(
@@ -117,11 +144,14 @@ def programme_view(session: Session, slug: str, on: date, known: Known = None) -
     """The programme with its members, the totals of contracts signed by then and its fleet
     size, all on `on`, as the registry knew them at `known`."""
     connection = session.connection()
-    row = connection.execute(_PROGRAMME, {"slug": slug}).first()
-    if row is None:
+    values: dict[str, Any] = {"slug": slug, "on": on}
+    if known is not None:
+        values["known"] = known
+    row = connection.execute(_programme(known), values).first()
+    if row is None or row.status is None:  # none, or not recorded yet as known then
         raise NotFound("slug", f"no programme {slug!r}")
     id_ = row.id
-    members = [Member.of(spell, nation) for spell, nation in members_on(session, id_, on, known)]
+    members = [Member.of_row(row) for row in members_where(session, "programme", id_, on, known)]
     totals = [(str(c), int(t or 0)) for c, t in connection.execute(_TOTALS, {"id": id_, "on": on})]
     events = [
         EventRow(event_id, PartialDate(day, Precision(precision)).end, kind, count, asset)

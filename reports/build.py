@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from registry.database import make_engine
 from registry.export import replacing
+from registry.history import Known
 from reports import documents
 from reports.frames import Frames, load_frames
 from reports.render import Stamp
@@ -84,12 +85,11 @@ def _write(frames: Frames, stamp: Stamp, job: Job, out: Path, pdf: bool) -> list
 
 
 def _worker(
-    url: str, todo: list[Job], as_of: date, generated_at: datetime, out: Path, pdf: bool
+    url: str, todo: list[Job], stamp: Stamp, known: Known, out: Path, pdf: bool
 ) -> list[Path]:
     engine = make_engine(url)
-    frames = load_frames(engine)
+    frames = load_frames(engine, known)
     engine.dispose()
-    stamp = Stamp(as_of, generated_at, frames.fingerprint())
     return [path for job in todo for path in _write(frames, stamp, job, out, pdf)]
 
 
@@ -99,17 +99,22 @@ def write_reports(
     out: Path,
     *,
     as_of: date,
+    known: Known = None,
+    as_known_on: datetime | None = None,
+    since: date | None = None,
     pdf: bool = False,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> list[Path]:
     """Write the reports and an index page linking them into `out`; returns the files written.
+    The membership shown is as the registry knew it at `known` (stated as `as_known_on`);
+    programme reports list what changed after `since` when it is given.
 
     A new `out` appears whole; an existing one keeps its other files, and files of the same
     names are replaced one by one, each whole."""
-    frames = load_frames(engine)
-    stamp = documents.stamp(frames, as_of)
+    frames = load_frames(engine, known)
+    stamp = documents.stamp(frames, as_of, as_known_on=as_known_on, since=since)
     todo = jobs(frames, kind)
     if on_start is not None:
         on_start(len(todo))
@@ -123,7 +128,7 @@ def write_reports(
             threads = os.environ.get("POLARS_MAX_THREADS")
             os.environ["POLARS_MAX_THREADS"] = "1"
             try:
-                written = _in_workers(todo, engine, stamp, folder, pdf, workers, tick)
+                written = _in_workers(todo, engine, stamp, known, folder, pdf, workers, tick)
             finally:
                 if threads is None:
                     del os.environ["POLARS_MAX_THREADS"]
@@ -162,8 +167,8 @@ def _staged(out: Path) -> Iterator[Path]:
 
 
 def _in_workers(
-    todo: list[Job], engine: Engine, stamp: Stamp, out: Path, pdf: bool, workers: int,
-    tick: Callable[[int], None],
+    todo: list[Job], engine: Engine, stamp: Stamp, known: Known, out: Path, pdf: bool,
+    workers: int, tick: Callable[[int], None],
 ) -> list[Path]:  # fmt: skip
     url = engine.url.render_as_string(hide_password=False)
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
@@ -171,8 +176,7 @@ def _in_workers(
     context = multiprocessing.get_context("spawn")  # polars' threads do not survive fork
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_worker, url, chunk, stamp.as_of, stamp.generated_at, out, pdf): len(chunk)
-            for chunk in chunks
+            pool.submit(_worker, url, chunk, stamp, known, out, pdf): len(chunk) for chunk in chunks
         }
         try:
             for future in as_completed(futures):

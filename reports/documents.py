@@ -9,15 +9,59 @@ from typing import Any
 
 import polars as pl
 
+from registry.dates import PartialDate, Precision
+from registry.diff import spell_changes
 from registry.errors import NotFound
+from registry.history import in_force_frame
+from registry.participation import Term
 from reports import aggregate as agg
 from reports.charts import fleet_chart, membership_timeline
 from reports.frames import Frames
 from reports.render import Stamp, render
 
 
-def stamp(frames: Frames, as_of: date, generated_at: datetime | None = None) -> Stamp:
-    return Stamp(as_of, generated_at or datetime.now(UTC), frames.fingerprint())
+def stamp(
+    frames: Frames,
+    as_of: date,
+    generated_at: datetime | None = None,
+    *,
+    as_known_on: datetime | None = None,
+    since: date | None = None,
+) -> Stamp:
+    return Stamp(as_of, generated_at or datetime.now(UTC), frames.fingerprint(), as_known_on, since)
+
+
+def _terms(rows: pl.DataFrame) -> dict[int, tuple[str, str, list[Term]]]:
+    """A frame of membership terms as each spell's nation, nation name and terms, oldest first."""
+    spells: dict[int, tuple[str, str, list[Term]]] = {}
+    for row in rows.sort("id", "valid_from").iter_rows(named=True):
+        term = Term(
+            PartialDate(row["valid_from"], Precision(row["valid_from_precision"])),
+            PartialDate.stored(row["valid_to"], row["valid_to_precision"]),
+            row["role"], row["instrument"], row["cost_share_bp"], row["note"],
+        )  # fmt: skip
+        spells.setdefault(row["id"], (row["nation"], row["nation_name"], []))[2].append(term)
+    return spells
+
+
+def _changes(terms: pl.DataFrame, since: date, as_of: date) -> dict[str, list[Any]]:
+    """Who joined and left after `since` up to `as_of`, and what changed (`registry.diff`)."""
+    found: dict[str, list[Any]] = {"joined": [], "left": [], "changed": []}
+    for nation, name, spell in _terms(terms).values():
+        began, ended, changed = spell_changes(nation, spell, since, as_of)
+        if began:
+            found["joined"].append({"nation": nation, "name": name, "day": spell[0].valid_from})
+        if ended:
+            found["left"].append({"nation": nation, "name": name, "day": spell[-1].valid_to})
+        found["changed"] += [{"name": name, "change": c} for c in changed]
+    for rows in found.values():
+        rows.sort(key=lambda row: (_day(row), row["name"]))
+    return found
+
+
+def _day(row: dict[str, Any]) -> date:
+    day: PartialDate = row["change"].effective if "change" in row else row["day"]
+    return day.start
 
 
 def _signed_by(contracts: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -57,10 +101,13 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         raise NotFound("slug", f"no programme {slug!r}")
     programme = found.row(0, named=True)
     pid, as_of = programme["id"], stamp.as_of
+    standing = frames.standings.filter(pl.col("programme_id") == pid).filter(in_force_frame(as_of))
+    unknown = {"status": "—", "agency": None, "agency_name": None}  # not recorded yet then
+    programme |= standing.row(0, named=True) if standing.height else unknown
     notes = _Footnotes(frames.cited)
     notes.refs("programme", pid, programme["name"])
     spells = frames.spells.filter((pl.col("programme_id") == pid) & (pl.col("joined") <= as_of))
-    active = agg.active_on(spells, as_of)
+    active = agg.active_on(spells, as_of).sort("joined", "nation_name", "id")
     # Spells not in force on the day ended by then; each shows the terms it held last.
     past = (
         spells.join(active.select("id"), on="id", how="anti")
@@ -91,6 +138,10 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         if main_asset
         else None,
         events=notes.annotate(points.to_dicts(), "fleet_event", "{kind} {count} ({asset_type})"),
+        changes=_changes(frames.spells.filter(pl.col("programme_id") == pid), stamp.since, as_of)
+        if stamp.since is not None and stamp.since < as_of
+        else None,
+        fleet_since=agg.fleet_on(points, stamp.since).to_dicts() if stamp.since else [],
         sources=notes.sources,
     )
 

@@ -10,16 +10,18 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, Select, func, select
 
-from registry.history import recorded_by
+from registry.history import Known, recorded_by
 from registry.nations import Nation
+from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
+from registry.programme_terms import ProgrammeTerm
 
 _QUERIES = {
     "programmes": """
-        SELECT p.id, p.slug, p.name, p.acronym, p.category, p.status, o.slug AS agency,
-               o.name AS agency_name, p.launched, p.launched_precision, p.description,
+        SELECT p.id, p.slug, p.name, p.acronym, p.category, p.launched, p.launched_precision,
+               p.description,
                p.capability_area, p.asset_type
-        FROM programme p LEFT JOIN organisation o ON o.id = p.managing_organisation_id
+        FROM programme p
         ORDER BY p.name, p.id""",
     "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
     "contracts": """
@@ -44,6 +46,7 @@ _QUERIES = {
 _DATES = {
     "programmes": ["launched"], "nations": ["nato_member_since"],
     "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed"],
+    "standings": ["valid_from", "valid_to"],
     "fleet_events": ["event_date"], "citations": ["published"],
 }  # fmt: skip
 
@@ -55,6 +58,8 @@ class Frames:
     programmes: pl.DataFrame
     nations: pl.DataFrame
     spells: pl.DataFrame
+    standings: pl.DataFrame
+    """Programmes' status and managing organisation over time (`registry.programme_terms`)."""
     contracts: pl.DataFrame
     fleet_events: pl.DataFrame
     citations: pl.DataFrame
@@ -94,7 +99,7 @@ def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def _spells() -> Select[Any]:
+def _spells(known: Known) -> Select[Any]:
     """One row per membership term the registry holds (`registry.history.recorded_by`): the
     term's period (`valid_from`, `valid_to`) and values, and its spell's `id`, `joined` and
     `left` (the first term's start and the last term's end)."""
@@ -109,20 +114,40 @@ def _spells() -> Select[Any]:
             func.first_value(t.valid_from_precision).over(**first).label("joined_precision"),
             func.first_value(t.valid_to).over(**last).label("left"),
             func.first_value(t.valid_to_precision).over(**last).label("left_precision"),
-            t.cost_share_bp, t.valid_from, t.valid_to,
+            t.cost_share_bp, t.note, t.valid_from, t.valid_from_precision, t.valid_to,
+            t.valid_to_precision,
         )
         .join_from(MembershipTerm, Participation, s.id == t.participation_id)
         .join(Nation, n.code == s.nation_code)
-        .where(recorded_by(MembershipTerm.__table__.c, None))  # type: ignore[attr-defined]
+        .where(recorded_by(MembershipTerm.__table__.c, known))  # type: ignore[attr-defined]
         .order_by(s.programme_id, t.valid_from, n.name, s.id)
     )  # fmt: skip
 
 
-def _read(engine: Engine, name: str) -> pl.DataFrame:
-    query = _spells() if name == "spells" else _QUERIES[name]
+def _standings(known: Known) -> Select[Any]:
+    """One row per programme term the registry holds: status and managing organisation over
+    [valid_from, valid_to)."""
+    t, o = ProgrammeTerm.__table__.c, Organisation.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(
+            t.programme_id, t.status, o.slug.label("agency"), o.name.label("agency_name"),
+            t.valid_from, t.valid_to,
+        )
+        .outerjoin_from(ProgrammeTerm, Organisation, o.id == t.managing_organisation_id)
+        .where(recorded_by(ProgrammeTerm.__table__.c, known))  # type: ignore[attr-defined]
+        .order_by(t.programme_id, t.valid_from)
+    )  # fmt: skip
+
+
+_BUILT = {"spells": _spells, "standings": _standings}
+
+
+def _read(engine: Engine, name: str, known: Known) -> pl.DataFrame:
+    query = _BUILT[name](known) if name in _BUILT else _QUERIES[name]
     return _typed(pl.read_database(query, connection=engine), _DATES[name])
 
 
-def load_frames(engine: Engine) -> Frames:
-    """Read every table the reports use."""
-    return Frames(**{name: _read(engine, name) for name in _DATES})
+def load_frames(engine: Engine, known: Known = None) -> Frames:
+    """Read every table the reports use; the membership terms as the registry held them at
+    `known` (a change-set number; None: now)."""
+    return Frames(**{name: _read(engine, name, known) for name in _DATES})

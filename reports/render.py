@@ -23,6 +23,10 @@ class Stamp:
     as_of: date
     generated_at: datetime
     fingerprint: str
+    as_known_on: datetime | None = None
+    """The moment whose knowledge the report shows (None: everything recorded)."""
+    since: date | None = None
+    """A programme report also lists what changed after this day up to `as_of`."""
 
 
 def when(day: date | None, precision: str | None = "day") -> str:

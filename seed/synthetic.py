@@ -28,6 +28,7 @@ from registry.choices import (
 )
 from registry.database import unit_of_work
 from registry.participation import FULL_SHARE_BP
+from registry.programme_terms import SINCE
 from registry.schema import metadata
 from seed.load import load_nations
 
@@ -67,12 +68,12 @@ def build_synthetic(
         nations = connection.execute(select(_table("nation").c.code, _table("nation").c.kind))
         codes = {str(code): str(kind) for code, kind in nations}
         agencies, contractors = _organisations(connection, rng, sorted(codes))
-        ids = _programmes(connection, rng, programmes, agencies)
-        fleets = {pid: asset for n, pid in enumerate(ids, 1) if (asset := _asset_type(n))}
         stored = connection.execute(
             _table("change_set").insert().values(recorded_at=datetime.now(UTC), actor="synthetic")
         ).inserted_primary_key
         number = int(stored[0]) if stored else 0
+        ids = _programmes(connection, rng, programmes, agencies, number)
+        fleets = {pid: asset for n, pid in enumerate(ids, 1) if (asset := _asset_type(n))}
         _spells(connection, list(_participations(rng, ids, codes, participations)), number)
         _insert(connection, "contract", _contracts(rng, ids, agencies, contractors, contracts))
         _insert(connection, "fleet_event", _fleet_events(rng, fleets, fleet_events))
@@ -175,11 +176,13 @@ def _organisations(
 
 
 def _programmes(
-    connection: Connection, rng: random.Random, count: int, agencies: list[int]
+    connection: Connection, rng: random.Random, count: int, agencies: list[int], number: int
 ) -> list[int]:
-    """Programmes `prog-0001`... with their facts; returns ids in slug order."""
+    """Programmes `prog-0001`... with their facts, and each one's status and managing
+    organisation held from the start (recorded in change set `number`); returns ids in slug
+    order."""
     others = [c for c in Category if c != Category.MULTINATIONAL_FLEET]
-    rows = []
+    rows, standings = [], []
     for n in range(1, count + 1):
         asset = _asset_type(n)
         launched, precision = _partial(rng, _day(rng), FIRST_DAY)
@@ -187,15 +190,23 @@ def _programmes(
             "slug": f"prog-{n:04d}", "name": f"Synthetic programme {n:04d}",
             "acronym": f"SP{n:04d}",
             "category": Category.MULTINATIONAL_FLEET.value if asset else rng.choice(others).value,
-            "status": _weighted(rng, STATUSES),
-            "managing_organisation_id": rng.choice(agencies),
             "launched": launched, "launched_precision": precision,
             "description": f"Synthetic programme number {n} for scale tests.",
             "capability_area": rng.choice(("air", "land", "maritime", "space", "cyber")),
             "asset_type": asset, "version": 1,
         })  # fmt: skip
+        standings.append({
+            "valid_from": SINCE.start, "valid_from_precision": SINCE.precision.value,
+            "status": _weighted(rng, STATUSES), "managing_organisation_id": rng.choice(agencies),
+            "recorded_in": number,
+        })  # fmt: skip
     _insert(connection, "programme", rows)
-    return _ids(connection, "programme")
+    ids = _ids(connection, "programme")
+    _insert(
+        connection, "programme_term",
+        ({**standing, "programme_id": id_} for id_, standing in zip(ids, standings, strict=True)),
+    )  # fmt: skip
+    return ids
 
 
 def _participations(

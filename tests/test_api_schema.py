@@ -35,7 +35,7 @@ DATA_RULE_FIELDS = {
     "file",  # an import file's columns and rows, which the document describes only as text
     # Pairs of parameters that must come in order (a diff's `to` not before its `from`) or not
     # together (dates and moments): no schema says how one parameter bounds another.
-    "from", "to", "known_to",
+    "from", "to", "known_to", "since",
 }  # fmt: skip
 
 

@@ -128,3 +128,28 @@ def test_serve_creates_no_admin_when_a_user_exists(engine, url, served):
     assert result.exit_code == 0, result.output
     with Session(engine) as session:
         assert session.exec(select(User.username)).all() == ["alice"]
+
+
+def test_report_as_known_on_and_since_write_what_the_registry_said_then(engine, url, tmp_path):
+    from datetime import UTC, datetime
+
+    from registry.database import unit_of_work
+    from registry.participation import update_participation
+    from seed.load import load_first_data_set
+
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+    between = datetime.now(UTC).isoformat()
+    with unit_of_work(engine) as session:
+        update_participation(session, programme="mmf", nation="NLD", actor="cli-test",
+                             changes={"cost_share": "19.5"}, correction=True)  # fmt: skip
+    then, now = tmp_path / "then", tmp_path / "now"
+    for out, extra in ((then, ["--as-known-on", between]), (now, ["--since", "2019"])):
+        result = run(url, "report", "programme", "--as-of", "2021", "--out", str(out), *extra)
+        assert result.exit_code == 0, result.output
+    before = (then / "programmes" / "mmf.html").read_text()
+    after = (now / "programmes" / "mmf.html").read_text()
+    assert "20.20 %" in before
+    assert "19.50 %" not in before
+    assert "19.50 %" in after
+    assert "Changes since 31 December 2019" in after

@@ -106,7 +106,11 @@ def test_an_unknown_kind_is_refused(engine, args):
         (["--frobnicate"], "error: usage: No such option '--frobnicate'."),
         (["report", "all"], "error: out: is required"),
         (["report", "all", "--out", "x", "--as-of", "2025-13-01"],
-         "error: as-of: '2025-13-01' does not match the format '%Y-%m-%d'."),
+         "error: as-of: '2025-13-01' is not a real date"),
+        (["report", "all", "--out", "x", "--as-known-on", "2025-03-01T10:00"],
+         "error: as-known-on: '2025-03-01T10:00' needs a time zone offset, such as Z or +01:00"),
+        (["report", "all", "--out", "x", "--as-of", "2020", "--since", "2021"],
+         "error: since: 2021-12-31 is not before the report's day (2020-12-31)"),
         (["serve", "--port", "http"], "error: port: 'http' is not a valid integer."),
     ],
 )  # fmt: skip

@@ -314,3 +314,71 @@ def test_a_diff_without_from_holds_everything_up_to_to(client):
 
 def test_a_diff_of_a_programme_the_registry_does_not_hold_is_404(client):
     assert client.get("/api/programmes/nothing/diff", params={"from": "2020"}).status_code == 404
+
+
+# --- reports on both axes ------------------------------------------------------------------
+
+
+def test_the_programme_report_lists_what_changed_since_a_day(client, tokens):
+    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2020-07"})
+    html = client.get("/reports/programmes/mmf", params={"as_of": "2021", "since": "2019"}).text
+    assert "Changes since 31 December 2019" in html
+    assert "Netherlands: cost share 20.20 % → 18.00 % from July 2020" in html
+    plain = client.get("/reports/programmes/mmf", params={"as_of": "2021"}).text
+    assert "Changes since" not in plain
+
+
+def test_a_report_as_known_before_a_correction_shows_the_old_value(client, tokens):
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    patch(client, tokens, "NLD", {"cost_share": "19.5", "correction": True})
+    now = client.get("/reports/programmes/mmf").text
+    then = client.get("/reports/programmes/mmf", params={"as_known_on": known_before}).text
+    assert "19.50 %" in now
+    assert "19.50 %" not in then
+    assert "20.20 %" in then
+    assert "as the registry knew it on" in then
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"since": "2021", "as_of": "2020"}, "since"), ({"as_known_on": "2026-02-30"}, "as_known_on")],
+)
+def test_bad_report_dates_are_400_naming_the_parameter(client, params, field):
+    response = client.get("/reports/programmes/mmf", params=params)
+    assert response.status_code == 400, response.text
+    assert field in [e.get("field", e.get("key")) for e in response.json()["errors"]]
+
+
+# --- programmes: status and managing organisation on both axes -------------------------------
+
+
+def test_closing_a_programme_from_a_date_keeps_it_active_before(client, tokens):
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    response = send(client, "PATCH", MMF, {"status": "closed", "effective": "2030-01"},
+                    **editor(tokens))  # fmt: skip
+    assert response.status_code == 200, response.text
+    status = lambda **p: client.get(MMF, params=p).json()["status"]  # noqa: E731
+    assert (status(as_of="2029-12-31"), status(as_of="2030-01-01")) == ("active", "closed")
+    assert status(as_of="2030-06", as_known_on=known_before) == "active"
+    listed = client.get("/api/programmes", params={"status": "closed", "as_of": "2031"}).json()
+    assert [p["slug"] for p in listed["items"]] == ["mmf"]
+    assert client.get("/api/programmes", params={"status": "closed"}).json()["items"] == []
+
+
+def test_a_new_managing_organisation_from_a_date_keeps_the_old_one_before(client, tokens):
+    before = client.get(MMF, params={"as_of": "2020"}).json()["managing_organisation"]
+    response = send(client, "PATCH", MMF, {"managing_organisation": "occar", "effective": "2024"},
+                    **editor(tokens))  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert client.get(MMF, params={"as_of": "2020"}).json()["managing_organisation"] == before
+    assert client.get(MMF).json()["managing_organisation"] == "occar"
+    assert "mmf" in client.get("/api/organisations/occar").json()["manages"]
+
+
+def test_a_programme_not_yet_recorded_as_known_then_is_not_found(client):
+    assert client.get(MMF, params={"as_known_on": "2000-01-01"}).status_code == 404
+
+
+def test_a_programme_status_change_with_a_bad_date_is_refused(engine, client, tokens):
+    assert_refused(engine, client, "PATCH", MMF, {"status": "closed", "effective": "2030-13"},
+                   422, "effective", **editor(tokens))  # fmt: skip

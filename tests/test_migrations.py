@@ -60,12 +60,13 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
 def _without_record_time(rows):
     """Changes without their change set, terms without their ids and change sets."""
     changes = metadata.tables["change"].columns.keys()
-    terms = metadata.tables["membership_term"].columns.keys()
     keep_change = [i for i, name in enumerate(changes) if name != "change_set_id"]
-    keep_term = [i for i, n in enumerate(terms) if n not in ("id", "recorded_in", "superseded_in")]
-    changes_ = [tuple(row[i] for i in keep_change) for row in rows.pop("change")]
-    terms_ = sorted(tuple(row[i] for i in keep_term) for row in rows.pop("membership_term"))
-    return changes_, terms_
+    kept = [[tuple(row[i] for i in keep_change) for row in rows.pop("change")]]
+    for table in ("membership_term", "programme_term"):
+        names = metadata.tables[table].columns.keys()
+        keep = [i for i, n in enumerate(names) if n not in ("id", "recorded_in", "superseded_in")]
+        kept.append(sorted(tuple(row[i] for i in keep) for row in rows.pop(table)))
+    return kept
 
 
 def test_downgrade_to_nothing_and_back(empty_database_url):
@@ -184,5 +185,11 @@ def test_upgrading_to_two_axes_keeps_every_answer_and_replays_the_trail(empty_da
         missing = connection.execute(
             text("SELECT count(*) FROM change WHERE change_set_id IS NULL OR entity_id IS NULL")
         ).scalar()
-    assert (sets, missing) == (4, 0)
+    # Four writes in the trail; the programme, inserted without one, is held from a change set
+    # the upgrade makes for what the trail does not cover.
+    assert (sets, missing) == (5, 0)
+    with Session(engine) as session:
+        from registry.views import programme_view
+
+        assert programme_view(session, "mmf", date(2020, 1, 1)).status == "active"
     engine.dispose()

@@ -294,6 +294,25 @@ def test_a_nations_programmes_on_a_date(session, mmf):
     assert on(date(2025, 6, 24)) == ["mmf", "innovation-ranges"]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(2020, 1, 1), None), (date(2010, 1, 1), date(2015, 1, 1))]
+)
+def test_the_database_refuses_a_held_term_overlapping_another(session, mmf, start, end):
+    """The trigger holds even when a caller bypasses the rules; a closed term may overlap."""
+    from sqlalchemy.exc import IntegrityError
+
+    row = join(session, "NLD", joined="2014-11")
+    session.commit()
+    number = session.exec(select(MembershipTerm.recorded_in)).one()
+    session.add(MembershipTerm(participation_id=row.id, valid_from=start, valid_to=end,
+                               role="observer", recorded_in=number, superseded_in=number))  # fmt: skip
+    session.flush()  # a term closed in record time is history, not a clash
+    session.add(MembershipTerm(participation_id=row.id, valid_from=start, valid_to=end,
+                               role="observer", recorded_in=number))  # fmt: skip
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
 def test_the_database_allows_one_open_term_per_spell(session, mmf):
     """The partial unique index holds even when a caller bypasses the rule."""
     from sqlalchemy.exc import IntegrityError

@@ -4,7 +4,9 @@ import pytest
 from sqlmodel import select
 
 from registry.audit import Change
+from registry.database import pk
 from registry.errors import Conflict, InvalidValue, NotFound, StaleVersion
+from registry.programme_terms import SINCE, held
 from registry.programmes import get_programme, update_programme
 from registry.search import programmes_page
 from tests.factories import ACTOR, make_organisation, make_programme
@@ -16,10 +18,11 @@ def test_create_programme_keeps_launch_precision_and_records_a_change(session, n
     session.commit()
 
     stored = get_programme(session, "mmf")
-    assert stored.managing_organisation_id == agency.id
+    [standing] = held(session, pk(stored))
+    assert (standing.status, standing.managing_organisation_id) == ("active", agency.id)
+    assert (standing.valid_from, standing.valid_to) == (SINCE, None)
     assert stored.launched_on is not None
     assert stored.launched_on.isoformat() == "2012"
-    assert stored.status == "active"
     change = session.exec(select(Change).where(Change.entity == "programme")).one()
     assert (change.actor, change.action, change.key) == (ACTOR, "create", "mmf")
     assert change.before is None
@@ -68,7 +71,9 @@ def test_update_programme_bumps_version_and_keeps_before_and_after(session):
         session, "mmf", changes={"status": "closed"}, actor="editor", expected_version=1
     )
     session.commit()
-    assert (updated.status, updated.version) == ("closed", 2)
+    assert updated.version == 2
+    today = next(s for s in held(session, pk(updated)) if s.valid_to is None)
+    assert today.status == "closed"
     change = session.exec(select(Change).where(Change.action == "update")).one()
     assert change.before is not None
     assert change.after is not None
@@ -133,10 +138,27 @@ def test_programmes_page_filters(session, nations):
     make_programme(session, slug="innovation-ranges", name="NATO Innovation Ranges",
                    category="innovation", status="planned")  # fmt: skip
     session.commit()
-    names = lambda **f: [p.slug for p, _ in programmes_page(session, limit=None, **f).items]  # noqa: E731
+    names = lambda **f: [p.slug for p, *_ in programmes_page(session, limit=None, **f).items]  # noqa: E731
     assert names() == ["mmf", "innovation-ranges"]  # by name: "Multinational..." first
     assert names(q="tanker") == ["mmf"]
     assert names(q="mmf") == ["mmf"]
     assert names(category="innovation") == ["innovation-ranges"]
     assert names(status="planned") == ["innovation-ranges"]
     assert names(agency="nspa") == ["mmf"]
+
+
+def test_the_database_refuses_a_held_programme_term_overlapping_another(session):
+    """The trigger under the rules holds for programme terms too."""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from registry.programme_terms import ProgrammeTerm
+
+    programme = make_programme(session)
+    session.commit()
+    number = session.exec(select(ProgrammeTerm.recorded_in)).one()
+    session.add(ProgrammeTerm(programme_id=pk(programme), valid_from=date(2020, 1, 1),
+                              valid_to=date(2021, 1, 1), status="closed", recorded_in=number))  # fmt: skip
+    with pytest.raises(IntegrityError):
+        session.flush()

@@ -34,14 +34,16 @@ def assert_same(session, slug, on):
 
 @pytest.mark.parametrize("on", DATES)
 def test_the_view_matches_the_queries_on_the_first_data_set(session, seeded, on):
-    for programme, _ in programmes_page(session, limit=None).items:
+    for programme, agency, status in programmes_page(session, as_of=on, limit=None).items:
         assert_same(session, programme.slug, on)
+        view = programme_view(session, programme.slug, on)
+        assert (view.managing_organisation, view.status) == (agency, status)
     assert programme_view(session, "mmf", on).managing_organisation == "nspa"
 
 
 def test_the_view_matches_the_queries_on_synthetic_data(engine, session):
     build_synthetic(engine, programmes=12, participations=150, contracts=200, fleet_events=120)
-    for programme, _ in programmes_page(session, limit=None).items:
+    for programme, *_ in programmes_page(session, limit=None).items:
         for on in DATES:
             assert_same(session, programme.slug, on)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from litestar import Request, Response, Router, get
@@ -23,6 +23,7 @@ from registry.history import When
 from registry.nations import get_nation, list_nations
 from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
+from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programmes import Programme
 from registry.search import ACCOUNT_ENTITIES, changes_page
 
@@ -130,12 +131,16 @@ def organisations(
 def organisation(
     session: NamedDependency[Session], slug: FromPath[str]
 ) -> Response[wire.OrganisationDetail]:
-    """With the slugs of the programmes it manages."""
+    """With the slugs of the programmes it manages today."""
     found = get_organisation(session, slug)
     manages = list(
         session.exec(
             select(Programme.slug)
-            .where(Programme.managing_organisation_id == found.id)
+            .join(ProgrammeTerm, col(ProgrammeTerm.programme_id) == col(Programme.id))
+            .where(
+                col(ProgrammeTerm.managing_organisation_id) == found.id,
+                standing_on(date.today()),
+            )
             .order_by(Programme.slug)
         )
     )

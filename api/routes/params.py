@@ -1,6 +1,6 @@
 """Query parameters shared by the list endpoints, documented as the server checks them."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from litestar.openapi.spec import Example
@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from api.exports import Format
 from api.wire import CURRENCIES
-from registry.checks import Checks
 from registry.errors import BadParameter
 from registry.history import When, known_at, parse_as_of, parse_known_on
 from registry.paging import MAX_LIMIT
@@ -60,32 +59,29 @@ FormatParam = Annotated[
 ]
 
 
-def as_of_day(as_of: str | None) -> date:
-    """The day `as_of` names (default today); a bad one is a 422 naming it."""
+def as_of_day(as_of: str | None, field: str = "as_of") -> date:
+    """The day `as_of` names (default today); a bad one is a 400 naming `field`."""
     if as_of is None:
         return date.today()
     try:
         return parse_as_of(as_of)
     except ValueError as error:
-        raise BadParameter("as_of", str(error)) from None
+        raise BadParameter(field, str(error)) from None
+
+
+def known_on(as_known_on: str | None) -> datetime | None:
+    """The moment `as_known_on` names (None: now); a bad one is a 400 naming it."""
+    if as_known_on is None:
+        return None
+    try:
+        return parse_known_on(as_known_on)
+    except ValueError as error:
+        raise BadParameter("as_known_on", str(error)) from None
 
 
 def read_when(session: Session, as_of: str | None, as_known_on: str | None) -> When:
-    """The two axes of a read from its query parameters; a bad one is a 422 naming it."""
-    checks = Checks()
-    day, moment = date.today(), None
-    if as_of is not None:
-        try:
-            day = parse_as_of(as_of)
-        except ValueError as error:
-            checks.fail("as_of", str(error))
-    if as_known_on is not None:
-        try:
-            moment = parse_known_on(as_known_on)
-        except ValueError as error:
-            checks.fail("as_known_on", str(error))
-    if checks.errors:
-        raise BadParameter(checks.errors)
+    """The two axes of a read from its query parameters; a bad one is a 400 naming it."""
+    day, moment = as_of_day(as_of), known_on(as_known_on)
     return When(day, known_at(session, moment), moment)
 
 

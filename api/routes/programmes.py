@@ -74,7 +74,7 @@ def list_programmes(
             known=when.known,
             agency=agency, sort=sort, limit=limit if paged else None, offset=offset,
         )  # fmt: skip
-        items = [wire.programme_out(p, a) for p, a in page.items]
+        items = [wire.programme_out(p, a, status) for p, a, status in page.items]
         return wire.Page(items, page.total, limit, offset), {}
 
     if kind is not Format.JSON:
@@ -139,10 +139,17 @@ def change(
     slug: FromPath[str],
     data: JSONBody[wire.ProgrammePatch],
 ) -> Response[wire.ProgrammeDetail]:
-    """Only the fields given change. Send `If-Match` with the ETag you read; a stale one: 412."""
+    """Only the fields given change. `status` and `managing_organisation` change from
+    `effective` (default today; earlier dates keep theirs) or, with `"correction": true`, are
+    fixed from `effective` or over the whole history; the other fields are corrections. Reads
+    `as_known_on` before this write answer as before. Send `If-Match` with the ETag you read;
+    a stale one: 412."""
+    changes = wire.given(data)
+    effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     programme = update_programme(
-        session, slug, changes=wire.given(data), actor=actor(request),
-        expected_version=expected_version(request),
+        session, slug, changes=changes, actor=actor(request),
+        expected_version=expected_version(request), effective=effective or None,
+        correction=correction,
     )  # fmt: skip
     body, headers = detail(session, programme.slug, When(date.today()))
     return Response(body, headers=headers)

@@ -7,15 +7,24 @@ from typing import Annotated, Any
 import anyio
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath, QueryParameter
+from sqlmodel import Session
 
 from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
-from api.routes.params import AsOf, as_of_day
-from registry.errors import NotFound, Unavailable
+from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, as_of_day, known_on
+from registry.errors import BadParameter, NotFound, Unavailable
+from registry.history import known_at
 from registry.nations import nation_code
 from reports import documents
 from reports.build import render
 from reports.frames import load_frames
 
+Since = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=AS_OF_PATTERN,
+        description="List what changed after this day up to as_of (a day before it).",
+    ),
+]
 ReportFormat = Annotated[
     str | None,
     QueryParameter(name="format", description="html (default) or pdf", pattern="^(html|pdf)$"),
@@ -48,16 +57,28 @@ def report_limiter() -> anyio.CapacityLimiter:
 
 
 async def report_response(
-    request: Request[Any, Any, Any], report: str, key: str, as_of: str | None, format: str | None
+    request: Request[Any, Any, Any],
+    report: str,
+    key: str,
+    as_of: str | None,
+    format: str | None,
+    as_known_on: str | None = None,
+    since: str | None = None,
 ) -> Response[bytes]:
     """The report read fresh from the database, as HTML or PDF, drawn in a worker thread: a
     report takes from tens of milliseconds to seconds, and the event loop must stay free."""
     engine, day = request.app.state.engine, as_of_day(as_of)
+    moment = known_on(as_known_on)
+    first = None if since is None else as_of_day(since, "since")
+    if first is not None and first >= day:
+        raise BadParameter("since", f"{first} is not before as_of ({day})")
 
     def build() -> Response[bytes]:
-        frames = load_frames(engine)
-        html = render(frames, documents.stamp(frames, day), report, key)
-        return _answer(html, format, key or report)
+        with Session(engine) as session:
+            known = known_at(session, moment)
+        frames = load_frames(engine, known)
+        stamp = documents.stamp(frames, day, as_known_on=moment, since=first)
+        return _answer(render(frames, stamp, report, key), format, key or report)
 
     limiter: anyio.CapacityLimiter = request.app.state.report_limiter
     try:
@@ -80,10 +101,13 @@ async def programme(
     request: Request[Any, Any, Any],
     slug: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
+    since: Since = None,
     format: ReportFormat = None,
 ) -> Response[bytes]:
-    """Identity, members, timeline, contracts with totals, fleet, sources with confidence."""
-    return await report_response(request, "programme", slug, as_of, format)
+    """Identity, members, timeline, contracts with totals, fleet, sources with confidence;
+    with `since`, what changed after that day up to `as_of`."""
+    return await report_response(request, "programme", slug, as_of, format, as_known_on, since)
 
 
 @get("/nations/{code:str}", responses=ERRORS, operation_class=REPORT,
@@ -92,22 +116,26 @@ async def nation(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
     format: ReportFormat = None,
 ) -> Response[bytes]:
     """`code` as alpha-3, alpha-2 or English name."""
     alpha3 = nation_code(code)
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
-    return await report_response(request, "nation", alpha3, as_of, format)
+    return await report_response(request, "nation", alpha3, as_of, format, as_known_on)
 
 
 @get("/membership", responses=ERRORS, operation_class=REPORT,
      summary="Alliance membership matrix (landscape)")  # fmt: skip
 async def membership(
-    request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
+    request: Request[Any, Any, Any],
+    as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
+    format: ReportFormat = None,
 ) -> Response[bytes]:
     """Nations by programmes on `as_of`, with counts per row and column."""
-    return await report_response(request, "membership", "", as_of, format)
+    return await report_response(request, "membership", "", as_of, format, as_known_on)
 
 
 @get("/contracts", responses=ERRORS, operation_class=REPORT, summary="Contracts summary")
