@@ -40,7 +40,7 @@ from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError, Unavailable
 from registry.fleet import record_fleet_event
 from registry.formulas import undo_formula_escape
-from registry.participation import join_programme, leave_programme
+from registry.participation import join_programme
 from registry.programmes import get_programme
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -83,18 +83,10 @@ Row = dict[str, str | None]
 
 
 def _participation(session: Session, row: Row, actor: str) -> list[tuple[str, str, str]]:
-    fields = {k: v for k, v in row.items() if k != "left" and v is not None}
-    if not row.get("left"):
-        spell = join_programme(session, actor=actor, **fields)
-        return [("create", "participation", f"{row['programme']}/{spell.nation_code}")]
-    with session.begin_nested():  # two writes: a refused leave takes its join back with it
-        spell = join_programme(session, actor=actor, **fields)
-        leave_programme(
-            session, programme=str(row["programme"]), nation=spell.nation_code,
-            left=str(row["left"]), actor=actor,
-        )  # fmt: skip
-    key = f"{row['programme']}/{spell.nation_code}"
-    return [("create", "participation", key), ("update", "participation", key)]
+    """A row is one spell: joined, and left too when `left` is given (one write)."""
+    fields = {k: v for k, v in row.items() if v is not None}
+    spell = join_programme(session, actor=actor, **fields)
+    return [("create", "participation", f"{row['programme']}/{spell.nation_code}")]
 
 
 def _contract(session: Session, row: Row, actor: str) -> list[tuple[str, str, str]]:
@@ -323,8 +315,11 @@ def _apply(
                 outcomes.append(RowOutcome(number, action, entity, key))
         except RegistryError as error:
             errors += [FieldError(e.field, e.message, row=number) for e in error.errors]
-        # Let go of the flushed audit rows: a session holding every one of them makes each later
-        # flush and bulk UPDATE visit them all (quadratic time) and keeps them all in memory.
+        # Write the row's audit rows, then let go of them: a session holding every one of them
+        # makes each later flush and bulk UPDATE visit them all (quadratic time) and keeps them
+        # all in memory. (A pending row let go of would never be written.)
+        if changes[mark:]:
+            session.flush()
         for change in changes[mark:]:
             if change in session:  # a refused row's savepoint took its own back already
                 session.expunge(change)

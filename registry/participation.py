@@ -481,9 +481,11 @@ def join_programme(
     instrument: str | None = None,
     cost_share: Any = None,
     note: str | None = None,
+    left: PartialDate | date | str | None = None,
     actor: str,
 ) -> Spell:
-    """A nation joins a programme (a new spell; earlier spells stay as they were)."""
+    """A nation joins a programme (a new spell; earlier spells stay as they were); with `left`,
+    the spell is recorded whole, joined and left (a past membership, one write)."""
     programme_ = lock_programme(session, programme, field="programme")
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
@@ -492,8 +494,11 @@ def join_programme(
     joined_ = checks.date(joined, "joined")
     share_bp = checks.percent_bp(cost_share, "cost_share")
     note_ = checks.optional_text(note, "note")
+    left_ = checks.optional_date(left, "left")
     checks.done()
     assert nation_ is not None
+    if left_ is not None and left_.start < joined_.start:
+        raise InvalidValue("left", f"{left_} is before the nation joined ({joined_})")
     earlier = _nation_spells(session, programme_, nation_.code)
     if any(terms[-1].valid_to is None for _, terms in earlier):
         raise Conflict("nation", f"{nation_.code} is already a member of {programme_.slug}")
@@ -503,7 +508,7 @@ def join_programme(
             "joined",
             f"{nation_.code} left {programme_.slug} on {last_left}; it cannot rejoin earlier",
         )
-    term = Term(joined_, None, role_.value, instrument_.value if instrument_ else None, share_bp,
+    term = Term(joined_, left_, role_.value, instrument_.value if instrument_ else None, share_bp,
                 note_)  # fmt: skip
     _check_shares(session, programme_, None, [term])
     number = change_set(session, actor)

@@ -119,10 +119,11 @@ class _Loader:
         held = spells(self.session, [col(Participation.programme_id) == programme.id,
                                      col(Participation.nation_code) == code])  # fmt: skip
         row = next((spell for spell, _ in held if spell.joined == joined.start), None)
-        if row is None:
-            row = join_programme(self.session, programme=programme.slug, actor=self.actor, **fields)
+        if row is None:  # a new spell, whole: joined, and left when the data says so
+            row = join_programme(self.session, programme=programme.slug, actor=self.actor,
+                                 left=left, **fields)  # fmt: skip
             self.created["participation"] += 1
-        if left is not None and row.left is None:
+        elif left is not None and row.left is None:  # seeded before it was known to end
             leave_programme(
                 self.session, programme=programme.slug, nation=row.nation_code, left=left,
                 actor=self.actor,

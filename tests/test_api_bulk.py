@@ -28,13 +28,17 @@ def test_import_applies_every_row_with_its_change(client, seeded, tokens, engine
     assert response.status_code == 200, response.text
     assert [(r["row"], r["action"], r["key"]) for r in response.json()["rows"]] == [
         (1, "create", "mmf/FIN"),
-        (2, "create", "innovation-ranges/DEU"),
-        (2, "update", "innovation-ranges/DEU"),
+        (2, "create", "innovation-ranges/DEU"),  # joined and left, one write
     ]
     members = client.get("/api/programmes/mmf/participants", params={"as_of": "2025-08-01"})
     assert "FIN" in [m["nation"] for m in members.json()["items"]]
     changes = client.get("/api/changes", params={"actor": "editor"}).json()
-    assert changes["total"] == 3
+    assert changes["total"] == 2
+    past = client.get("/api/programmes/innovation-ranges/participants",
+                      params={"include_past": "true"}).json()["items"]  # fmt: skip
+    assert [(m["joined"], m["left"]) for m in past if m["nation"] == "DEU"][-1] == (
+        "2026-01-01", "2026-06",
+    )  # fmt: skip
 
 
 def test_dry_run_reports_and_writes_nothing(client, seeded, tokens, engine):
@@ -42,7 +46,7 @@ def test_dry_run_reports_and_writes_nothing(client, seeded, tokens, engine):
     response = post(client, "participations", PARTICIPATIONS, tokens["editor"], dry_run=True)
     assert response.status_code == 200
     assert response.json()["dry_run"] is True
-    assert len(response.json()["rows"]) == 3
+    assert len(response.json()["rows"]) == 2
     assert dump(engine) == before
 
 
@@ -128,7 +132,7 @@ def test_cli_import_reports_rows_and_refuses_bad_files(engine, seeded, tmp_path)
     result = CliRunner().invoke(main, ["import", "participations", str(good), "--dry-run"],
                                 env={"REGISTRY_DATABASE_URL": url})  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "would change 3 records" in result.stdout
+    assert "would change 2 records" in result.stdout
     assert dump(engine) == before
     result = CliRunner().invoke(main, ["import", "participations", str(good)],
                                 env={"REGISTRY_DATABASE_URL": url})  # fmt: skip
