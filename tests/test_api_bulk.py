@@ -207,3 +207,16 @@ def test_a_refused_leave_takes_its_join_back_before_the_next_row(client, seeded,
     # Row 2 is checked against the registry without row 1's join: no "already a member".
     assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "left")]
     assert dump(engine) == before
+
+
+def test_every_imported_row_has_its_audit_row_in_one_change_set(client, seeded, tokens):
+    """Guards a fixed bug: the importer let go of each row's audit row before writing it, so
+    all but the first were lost. An import is one change set."""
+    rows = "programme,nation,joined,role\n" + "".join(
+        f"mmf,{code},2025-0{n + 7},observer\n" for n, code in enumerate(["FIN", "EST", "LVA"])
+    )
+    response = post(client, "participations", rows.encode(), tokens["editor"])
+    assert response.status_code == 200, response.text
+    changes = client.get("/api/changes", params={"actor": "editor"}).json()["items"]
+    assert sorted(c["key"] for c in changes) == ["mmf/EST", "mmf/FIN", "mmf/LVA"]
+    assert len({c["change_set"] for c in changes}) == 1
