@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from registry.audit import Change
 from registry.dates import PartialDate
-from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
+from registry.fleet import FleetEvent, FleetSize, fleet_timeline, sizes_on, timeline
 from registry.history import Known, holds
 from registry.nations import Nation
 from registry.participation import Participation, Spell, Term, spell_terms, whole
@@ -71,8 +70,9 @@ def between_dates(session: Session, slug: str, start: date, end: date, known: Kn
     points = timeline(_events(session, programme, known))
     return Diff(
         joined, left, changed, sizes_on(points, start), sizes_on(points, end),
+        [] if end <= start else  # nothing between; and no day after the calendar's last
         contracts_page(session, programme=slug, signed_from=start + timedelta(days=1),
-                       signed_to=end, limit=None).items,
+                       signed_to=end, recorded_by=known, limit=None).items,
     )  # fmt: skip
 
 
@@ -158,13 +158,4 @@ def _corrections(nation: str, old: list[Term], new: list[Term]) -> list[FieldCha
 
 
 def _events(session: Session, programme: Programme, known: Known) -> list[FleetEvent]:
-    """The programme's fleet events, those recorded by `known` when it is given (events are
-    recorded once, with their change set in the audit trail)."""
-    query = select(FleetEvent).where(FleetEvent.programme_id == programme.id)
-    if known is not None:
-        recorded = select(Change.entity_id).where(
-            Change.entity == "fleet_event", Change.action == "create",
-            col(Change.change_set_id) <= known,
-        )  # fmt: skip
-        query = query.where(col(FleetEvent.id).in_(recorded))
-    return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
+    return [point.event for point in fleet_timeline(session, programme, known)]

@@ -22,6 +22,7 @@ from registry.contracts import Contract
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import InvalidValue
+from registry.history import Known, created_after
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 _KIND_ORDER = {FleetEventKind.ORDERED: 0, FleetEventKind.DELIVERED: 1, FleetEventKind.RETIRED: 2}
@@ -145,9 +146,11 @@ def _counted(session: Session, programme: Programme, asset_type: str) -> list[Co
 
 
 def _events(
-    session: Session, programme: Programme, asset_type: str | None = None
+    session: Session, programme: Programme, asset_type: str | None = None, known: Known = None
 ) -> list[FleetEvent]:
     query = select(FleetEvent).where(FleetEvent.programme_id == programme.id)
+    if known is not None:  # as known then: the events recorded by that change set
+        query = query.where(col(FleetEvent.id).not_in(created_after("fleet_event", known)))
     if asset_type is not None:
         query = query.where(FleetEvent.asset_type == asset_type)
     return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
@@ -224,9 +227,12 @@ def timeline(events: Iterable[E]) -> list[FleetPoint[E]]:
     return sorted(points, key=lambda point: _in_time(point.event))
 
 
-def fleet_timeline(session: Session, programme: str | Programme) -> list[FleetPoint[FleetEvent]]:
-    """Every event of the programme's fleet with the running totals after it."""
-    return timeline(_events(session, resolve_programme(session, programme)))
+def fleet_timeline(
+    session: Session, programme: str | Programme, known: Known = None
+) -> list[FleetPoint[FleetEvent]]:
+    """Every event of the programme's fleet (recorded by `known` when given) with the running
+    totals after it."""
+    return timeline(_events(session, resolve_programme(session, programme), known=known))
 
 
 def sizes_on(points: Iterable[FleetPoint[E]], on: date) -> list[FleetSize]:

@@ -15,14 +15,14 @@ models behind the API and staff pages, and the report frames.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import polars as pl
 from sqlalchemy import BindParameter, ColumnElement, and_, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from registry.audit import ChangeSet
+from registry.audit import Change, ChangeSet
 from registry.dates import PartialDate
 
 Known = int | None
@@ -46,6 +46,17 @@ def recorded_by(table: Any, known: Known | BindParameter[Any]) -> ColumnElement[
     return and_(
         table.recorded_in <= known,
         or_(table.superseded_in.is_(None), table.superseded_in > known),
+    )
+
+
+def created_after(entity: str, known: Known | BindParameter[Any]) -> Any:
+    """Ids of the `entity` records (contracts, fleet events: recorded once, not yet versioned)
+    first recorded after change set `known`, read off the audit trail: as known at `known`
+    they are left out (a record with no audit row, as bulk-built data, counts as always known)."""
+    return select(col(Change.entity_id)).where(
+        col(Change.entity) == entity,
+        col(Change.action) == "create",
+        col(Change.change_set_id) > known,
     )
 
 
@@ -86,14 +97,15 @@ def parse_as_of(value: str) -> date:
 
 
 def parse_known_on(value: str) -> datetime:
-    """A date (the end of that day, UTC) or an RFC 3339 time with an offset."""
+    """A date (the end of that day, UTC) or an RFC 3339 time with an offset; moments beyond
+    the calendar's ends (the end of 9999-12-31, year 1 at +01:00) are held at them."""
     text = value.strip()
     if len(text) == 10:
         try:
             day = date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{value!r} is not a real date") from None
-        return datetime.combine(day + timedelta(days=1), time(), UTC) - timedelta(microseconds=1)
+        return datetime.combine(day, time.max, UTC)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -102,4 +114,8 @@ def parse_known_on(value: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} needs a time zone offset, such as Z or +01:00")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        end = datetime.max if moment.year > 1 else datetime.min
+        return end.replace(tzinfo=UTC)

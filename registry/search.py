@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from registry.audit import Change
 from registry.checks import Checks
 from registry.contracts import Contract
-from registry.history import Known, in_force
+from registry.history import Known, created_after, in_force
 from registry.money import currency_code, to_minor
 from registry.nations import check_nation
 from registry.organisations import Organisation
@@ -134,13 +134,10 @@ def contracts_page(
         filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:
         filters.append(col(Contract.value_minor) >= minimum)
-    if recorded_after is not None or recorded_by is not None:
-        created = select(Change.entity_id).where(
-            Change.entity == "contract", Change.action == "create",
-            col(Change.change_set_id) > (recorded_after or 0),
-            *([col(Change.change_set_id) <= recorded_by] if recorded_by is not None else []),
-        )  # fmt: skip
-        filters.append(col(Contract.id).in_(created))
+    if recorded_by is not None:
+        filters.append(col(Contract.id).not_in(created_after("contract", recorded_by)))
+    if recorded_after is not None:
+        filters.append(col(Contract.id).in_(created_after("contract", recorded_after)))
     order = sort_clause(
         sort,
         {"signed": Contract.signed, "value": Contract.value_minor, "title": Contract.title,

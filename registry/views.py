@@ -20,7 +20,7 @@ from registry.contracts import Contract, signed_by
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
-from registry.history import Known
+from registry.history import Known, created_after
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MemberRow, Spell, members_where
@@ -138,6 +138,13 @@ _EVENTS = select(
     FleetEvent.count,
     FleetEvent.asset_type,
 ).where(col(FleetEvent.programme_id) == bindparam("id"))
+# As known at a change set: only the contracts and fleet events recorded by then.
+_TOTALS_KNOWN = _TOTALS.where(
+    col(Contract.id).not_in(created_after("contract", bindparam("known")))
+)
+_EVENTS_KNOWN = _EVENTS.where(
+    col(FleetEvent.id).not_in(created_after("fleet_event", bindparam("known")))
+)
 
 
 def programme_view(session: Session, slug: str, on: date, known: Known = None) -> ProgrammeView:
@@ -152,10 +159,12 @@ def programme_view(session: Session, slug: str, on: date, known: Known = None) -
         raise NotFound("slug", f"no programme {slug!r}")
     id_ = row.id
     members = [Member.of_row(row) for row in members_where(session, "programme", id_, on, known)]
-    totals = [(str(c), int(t or 0)) for c, t in connection.execute(_TOTALS, {"id": id_, "on": on})]
+    at = {"id": id_, "on": on, "known": known}
+    totals_, events_ = (_TOTALS, _EVENTS) if known is None else (_TOTALS_KNOWN, _EVENTS_KNOWN)
+    totals = [(str(c), int(t or 0)) for c, t in connection.execute(totals_, at)]
     events = [
         EventRow(event_id, PartialDate(day, Precision(precision)).end, kind, count, asset)
-        for event_id, day, precision, kind, count, asset in connection.execute(_EVENTS, {"id": id_})
+        for event_id, day, precision, kind, count, asset in connection.execute(events_, at)
     ]
     return ProgrammeView(
         slug=row.slug,

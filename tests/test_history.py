@@ -382,3 +382,46 @@ def test_a_programme_not_yet_recorded_as_known_then_is_not_found(client):
 def test_a_programme_status_change_with_a_bad_date_is_refused(engine, client, tokens):
     assert_refused(engine, client, "PATCH", MMF, {"status": "closed", "effective": "2030-13"},
                    422, "effective", **editor(tokens))  # fmt: skip
+
+
+def test_contracts_and_fleet_events_recorded_later_are_not_seen_as_known_before(client, tokens):
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    contract = {"title": "Twelfth A330 MRTT", "kind": "acquisition", "reference": "mmf-12",
+                "signed": "2024-05", "value": {"amount": "300000000.00", "currency": "EUR"}}  # fmt: skip
+    assert send(client, "POST", f"{MMF}/contracts", contract, **editor(tokens)).status_code == 201
+    event = {"date": "2024-06-01", "kind": "ordered", "count": 1}
+    assert send(client, "POST", f"{MMF}/fleet", event, **editor(tokens)).status_code == 201
+    then = {"as_of": "2025", "as_known_on": known_before}
+    now, before = client.get(MMF, params={"as_of": "2025"}).json(), client.get(MMF, params=then)
+    assert before.json()["fleet"]["ordered"] == now["fleet"]["ordered"] - 1
+    eur = lambda detail: Decimal(  # noqa: E731
+        next(t["amount"] for t in detail["contract_totals"] if t["currency"] == "EUR")
+    )
+    assert eur(now) - eur(before.json()) == Decimal("300000000.00")
+    listed = client.get(f"{MMF}/contracts", params={"as_known_on": known_before, "limit": "500"})
+    assert "mmf-12" not in [c["reference"] for c in listed.json()["items"]]
+    assert "mmf-12" in [c["reference"] for c in client.get(
+        "/api/contracts", params={"limit": "500"}).json()["items"]]  # fmt: skip
+    fleet = client.get(f"{MMF}/fleet", params={"as_known_on": known_before, "limit": "500"})
+    assert "2024-06-01" not in [p["date"] for p in fleet.json()["items"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"as_known_on": "9999-12-31"}, 200),
+        ({"as_of": "9999-12-31", "as_known_on": "9999-12-31T23:00:00-05:00"}, 200),
+        ({"as_of": "0001"}, 200),
+        # Known in year 1: nothing was recorded yet, so no programme then (its lists: empty).
+        ({"as_known_on": "0001-01-01T00:00:00+01:00"}, 404),
+    ],
+)
+def test_both_axes_answer_at_the_ends_of_the_calendar(client, params, detail):
+    assert client.get(MMF, params=params).status_code == detail
+    for path in (f"{MMF}/participants", f"{MMF}/fleet", "/api/nations/NLD"):
+        assert client.get(path, params=params).status_code == 200, (path, params)
+
+
+def test_a_diff_at_the_end_of_the_calendar_answers(client):
+    found = diff(client, **{"from": "9999-12-31", "to": "9999-12-31"})
+    assert (found["joined"], found["contracts"]) == ([], [])

@@ -16,7 +16,16 @@ from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
 from api.docs import LIST_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import ContractSort, Currency, FormatParam, Limit, MinValue, Offset
+from api.routes.params import (
+    AsKnownOn,
+    ContractSort,
+    Currency,
+    FormatParam,
+    Limit,
+    MinValue,
+    Offset,
+    read_when,
+)
 from registry.contracts import add_contract
 from registry.errors import RegistryError
 from registry.programmes import get_programme
@@ -58,17 +67,20 @@ def all_contracts(
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
     min_value: MinValue = None,
+    as_known_on: AsKnownOn = None,
     sort: ContractSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.ContractOut]:
     """Filters: programme and contractor slugs, currency, signed range, `min_value` (decimal, in
-    `currency` when given). Sort: signed (default), value, title, reference, id."""
+    `currency` when given); `as_known_on` keeps the contracts recorded by then. Sort: signed
+    (default), value, title, reference, id."""
     return _list(  # type: ignore[no-any-return]
         request, session, "contracts", limit, offset, format, programme=programme,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
         min_value=min_value, sort=sort,
+        recorded_by=read_when(session, None, as_known_on).known,
     )  # fmt: skip
 
 
@@ -89,6 +101,7 @@ def programme_contracts(
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
     min_value: MinValue = None,
+    as_known_on: AsKnownOn = None,
     sort: ContractSort = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -100,6 +113,7 @@ def programme_contracts(
         request, session, f"{slug}-contracts", limit, offset, format, programme=slug,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
         min_value=min_value, sort=sort,
+        recorded_by=read_when(session, None, as_known_on).known,
     )  # fmt: skip
 
 

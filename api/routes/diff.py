@@ -13,13 +13,17 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.docs import READ_ERRORS
-from api.routes.params import AS_KNOWN_ON_PATTERN, AS_OF_PATTERN, read_when
+from api.routes.params import AS_KNOWN_ON_PATTERN, read_when
 from registry.checks import YEARS
 from registry.diff import Diff, between_dates, between_moments
 from registry.errors import BadParameter
 from registry.history import known_at, parse_as_of, parse_known_on
 from registry.programmes import get_programme
 
+DAY_TEXT = (
+    "{} (YYYY-MM-DD, or YYYY-MM / YYYY for the period's last day). Read by the server, so a "
+    "bad one is a 400 naming `from` or `to`."
+)
 BEFORE_ANY_RECORD = date(YEARS[0] - 1, 12, 31)
 """`from` when none is given: every fact dates from 1900 on, so the diff holds everything."""
 
@@ -42,13 +46,11 @@ def diff(
     slug: FromPath[str],
     start: Annotated[
         str | None,
-        QueryParameter(name="from", pattern=AS_OF_PATTERN, description="The earlier day."),
+        QueryParameter(name="from", description=DAY_TEXT.format("The earlier day")),
     ] = None,
     end: Annotated[
         str | None,
-        QueryParameter(
-            name="to", pattern=AS_OF_PATTERN, description="The later day (default today)."
-        ),
+        QueryParameter(name="to", description=DAY_TEXT.format("The later day (default today)")),
     ] = None,
     known_from: MomentParam = None,
     known_to: MomentParam = None,

@@ -14,7 +14,7 @@ from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsOf, FormatParam, Limit, Offset, as_of_day
+from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, as_of_day, read_when
 from registry.fleet import fleet_timeline, record_fleet_event
 
 
@@ -31,17 +31,19 @@ def timeline(
     session: NamedDependency[Session],
     slug: FromPath[str],
     as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
 ) -> wire.Page[wire.FleetEventOut]:
     """Every event in date order (orders first on a day) with ordered, in service and on order;
     with `as_of`, the events that count by then (an event known to the month or year counts
-    from the end of it)."""
+    from the end of it); with `as_known_on`, the events recorded by then."""
     on = None if as_of is None else as_of_day(as_of)
+    known = read_when(session, None, as_known_on).known
 
     def items() -> list[wire.FleetEventOut]:
-        points = fleet_timeline(session, slug)
+        points = fleet_timeline(session, slug, known)
         return [
             wire.fleet_event_out(point)
             for point in points

@@ -17,19 +17,20 @@ Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Rows to skip.")]
-_DAY = (
-    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-    r"|02-(?:0[1-9]|1[0-9]|2[0-9]))"
-)
 _YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
-_DATE = rf"{_YEAR}-{_DAY}"
-AS_OF_PATTERN = rf"^{_YEAR}(?:-(?:0[1-9]|1[0-2])|-{_DAY})?$"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_DATE = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+AS_OF_PATTERN = rf"^(?:{_YEAR}(?:-(?:0[1-9]|1[0-2]))?|{_DATE})$"
 AS_KNOWN_ON_PATTERN = (
     rf"^{_DATE}(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?"
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))?$"
 )
-"""What the two parameters take, for the document; the server parses them (a 29 February in
-a year without one passes the pattern and is refused with a 400)."""
+"""What the two parameters take, for the document (29 February only in leap years); the server
+parses them again and names the parameter of a value it cannot read."""
 
 AsOf = Annotated[
     str | None,
