@@ -23,7 +23,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, problem_body
-from registry.audit import request_id
+from registry.audit import change_comment, request_id
 
 access_log = logging.getLogger("registry.access")
 
@@ -80,6 +80,23 @@ def _request_id(scope: Scope) -> str | Malformed:
     return text
 
 
+COMMENT_CHARS = 2000
+
+
+def _comment(scope: Scope) -> str | Malformed | None:
+    """The caller's comment for the change set its write makes (`X-Change-Comment`, UTF-8)."""
+    given = dict(scope["headers"]).get(b"x-change-comment")
+    if given is None or not given.strip():
+        return None
+    try:
+        text = given.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return Malformed("X-Change-Comment", "is not UTF-8 text")
+    if len(text) > COMMENT_CHARS or "\x00" in text:
+        return Malformed("X-Change-Comment", f"must be at most {COMMENT_CHARS} characters, no NUL")
+    return text
+
+
 def _headers(scope: Scope, rid: str) -> list[tuple[bytes, bytes]]:
     policy = CONTENT_SECURITY_POLICY
     if scope.get("path", "").startswith("/schema"):
@@ -116,8 +133,9 @@ def allowed_methods(app: Litestar) -> dict[int, bytes]:
 
 def edge_middleware(app: ASGIApp, allow: dict[int, bytes] | None = None) -> ASGIApp:
     """Give each request an id (or keep the caller's X-Request-ID) for the audit trail and the
-    log, refuse NUL in its path and query, add the security headers, log one line; `allow`
-    corrects the OPTIONS answers (see `allowed_methods`)."""
+    log, take the caller's X-Change-Comment for the change set its write makes, refuse NUL in
+    its path and query, add the security headers, log one line; `allow` corrects the OPTIONS
+    answers (see `allowed_methods`)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -126,7 +144,10 @@ def edge_middleware(app: ASGIApp, allow: dict[int, bytes] | None = None) -> ASGI
         started = time.perf_counter()
         found = _request_id(scope)
         rid = found if isinstance(found, str) else uuid.uuid4().hex
-        fault = found if isinstance(found, Malformed) else _text_fault(scope)
+        comment = _comment(scope)
+        fault = next(
+            (f for f in (found, comment) if isinstance(f, Malformed)), None
+        ) or _text_fault(scope)
         status = 500  # what the log says if the app fails before it answers
 
         async def send_with_headers(message: Message) -> None:
@@ -141,6 +162,7 @@ def edge_middleware(app: ASGIApp, allow: dict[int, bytes] | None = None) -> ASGI
             await send(message)
 
         token = request_id.set(rid)
+        noted = change_comment.set(comment if isinstance(comment, str) else None)
         try:
             if fault is not None:
                 status = 400
@@ -149,6 +171,7 @@ def edge_middleware(app: ASGIApp, allow: dict[int, bytes] | None = None) -> ASGI
                 await app(scope, receive, send_with_headers)
         finally:
             request_id.reset(token)
+            change_comment.reset(noted)
             client = scope.get("client") or ("-", 0)
             access_log.info(
                 '%s "%s %s" %s %.1fms id=%s', client[0], scope["method"], scope["path"], status,

@@ -425,3 +425,28 @@ def test_both_axes_answer_at_the_ends_of_the_calendar(client, params, detail):
 def test_a_diff_at_the_end_of_the_calendar_answers(client):
     found = diff(client, **{"from": "9999-12-31", "to": "9999-12-31"})
     assert (found["joined"], found["contracts"]) == ([], [])
+
+
+def test_a_change_comment_header_is_kept_on_the_change_set(client, tokens):
+    comment = "Correcting the share after the 2024 MoU amendment — see file 17"
+    headers = {**editor(tokens), "Content-Type": "application/json"}
+    response = client.request(
+        "PATCH", f"{MMF}/participants/NLD", content=b'{"note": "per MoU"}',
+        headers={**headers, "X-Change-Comment": comment.encode()},  # UTF-8 on the wire
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    found = client.get(f"/api/change-sets/{newest_change(client)['change_set']}").json()
+    assert found["comment"] == comment
+
+
+def test_a_change_comment_too_long_is_refused(engine, client, tokens):
+    assert_refused(engine, client, "PATCH", f"{MMF}/participants/NLD", {"note": "x"}, 400,
+                   "X-Change-Comment", **editor(tokens), **{"X-Change-Comment": "x" * 2001})  # fmt: skip
+
+
+def test_a_change_comment_that_is_not_utf8_is_malformed():
+    """Raw header bytes, as a server hands them over (the test client re-encodes text)."""
+    from api.edge import Malformed, _comment
+
+    found = _comment({"headers": [(b"x-change-comment", b"\xff\xfe")]})  # type: ignore[arg-type]
+    assert found == Malformed("X-Change-Comment", "is not UTF-8 text")
