@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -42,6 +43,22 @@ _DATES = [
     {"pattern": f"^{_YEAR}$"},
 ]
 _DATE_TEXT = "ISO 8601 date at its known precision: a day, a month or a year"
+
+
+def _values(kind: type[StrEnum]) -> list[str]:
+    return [member.value for member in kind]
+
+
+# Choices travel as text and the registry's rules check them, so a bad one is the same 422
+# naming the field from JSON, forms, imports and the seed; the document still lists them.
+CategoryChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(Category)})]
+StatusChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(ProgrammeStatus)})]
+RoleChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(Role)})]
+InstrumentChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(Instrument)})]
+ContractKindChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(ContractKind)})]
+FleetEventKindChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(FleetEventKind)})]
+
+
 IsoDate = Annotated[
     str,
     Meta(
@@ -305,8 +322,8 @@ class Health(Struct):
 class ProgrammeIn(Struct, forbid_unknown_fields=True):
     slug: Slug
     name: Name
-    category: Category
-    status: ProgrammeStatus = ProgrammeStatus.ACTIVE
+    category: CategoryChoice
+    status: StatusChoice = ProgrammeStatus.ACTIVE.value
     acronym: Acronym | None = None
     managing_organisation: Annotated[str | None, Meta(description="organisation slug")] = None
     launched: OptionalIsoDate | None = None
@@ -334,8 +351,8 @@ Correction = Annotated[
 class ProgrammePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     slug: Slug | UnsetType = UNSET
     name: Name | UnsetType = UNSET
-    category: Category | UnsetType = UNSET
-    status: ProgrammeStatus | UnsetType = UNSET
+    category: CategoryChoice | UnsetType = UNSET
+    status: StatusChoice | UnsetType = UNSET
     acronym: Acronym | UnsetType | None = UNSET
     managing_organisation: str | UnsetType | None = UNSET
     launched: OptionalIsoDate | UnsetType | None = UNSET
@@ -349,15 +366,15 @@ class ProgrammePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
 class MemberIn(Struct, forbid_unknown_fields=True):
     nation: Annotated[str, Meta(description="alpha-3, alpha-2 or English name", examples=["DNK"])]
     joined: IsoDate
-    role: Role = Role.PARTICIPANT
-    instrument: Instrument | None = None
+    role: RoleChoice = Role.PARTICIPANT.value
+    instrument: InstrumentChoice | None = None
     cost_share: Percent | None = None
     note: Note | None = None
 
 
 class MemberPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    role: Role | UnsetType = UNSET
-    instrument: Instrument | UnsetType | None = UNSET
+    role: RoleChoice | UnsetType = UNSET
+    instrument: InstrumentChoice | UnsetType | None = UNSET
     cost_share: Percent | UnsetType | None = UNSET
     note: Note | UnsetType | None = UNSET
     left: OptionalIsoDate | UnsetType = UNSET
@@ -394,7 +411,7 @@ class MoneyIn(Struct, forbid_unknown_fields=True):
 
 class ContractIn(Struct, forbid_unknown_fields=True):
     title: Title
-    kind: ContractKind
+    kind: ContractKindChoice
     reference: Reference | None = None
     signed: OptionalIsoDate | None = None
     value: MoneyIn | None = None
@@ -407,7 +424,7 @@ class ContractIn(Struct, forbid_unknown_fields=True):
 
 class FleetEventIn(Struct, forbid_unknown_fields=True):
     date: IsoDate
-    kind: FleetEventKind
+    kind: FleetEventKindChoice
     count: Count
     asset_type: AssetType | None = None
     contract: Annotated[int | None, Meta(description="id of a contract of this programme")] = None

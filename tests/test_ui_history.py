@@ -85,3 +85,26 @@ def test_a_bad_kind_or_effective_date_is_refused_beside_its_field(client, engine
     page = refused(client, engine, EDIT_NLD, editor, 422, "effective", kind="change",
                    effective="2010", **values)  # fmt: skip
     assert "is before the nation joined" in page.errors["effective"]
+
+
+def test_a_bad_role_is_the_same_422_from_json_a_form_and_an_import(client, engine, editor):
+    """One validation: the rule's message, whichever way the write comes in."""
+    from registry.database import unit_of_work
+    from registry.users import create_token
+    from tests.conftest import auth
+
+    with unit_of_work(engine) as session:
+        tokens = {"editor": create_token(session, username="editor", actor="test")[1]}
+    api = client.post(f"/api{MMF.removeprefix('/ui')}/participants", headers=auth(tokens["editor"]),
+                      json={"nation": "FIN", "joined": "2025-07", "role": "boss"})  # fmt: skip
+    assert api.status_code == 422
+    [said] = [e["message"] for e in api.json()["errors"] if e["field"] == "role"]
+    form = post(client, f"{MMF}/members/new", editor, nation="FIN", joined="2025-07",
+                role="boss", instrument="", cost_share="", note="")  # fmt: skip
+    assert form.status_code == 422
+    assert Html(form.text).errors["role"] == said
+    csv = b"programme,nation,joined,role\nmmf,FIN,2025-07,boss\n"
+    imported = client.post("/api/import/participations", content=csv,
+                           headers=auth(tokens["editor"]) | {"Content-Type": "text/csv"})  # fmt: skip
+    assert imported.status_code == 422
+    assert [e["message"] for e in imported.json()["errors"] if e["field"] == "role"] == [said]
