@@ -377,7 +377,12 @@ class MemberPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     instrument: InstrumentChoice | UnsetType | None = UNSET
     cost_share: Percent | UnsetType | None = UNSET
     note: Note | UnsetType | None = UNSET
-    left: OptionalIsoDate | UnsetType = UNSET
+    left: Annotated[
+        OptionalIsoDate | UnsetType | None,
+        Meta(
+            description="The day the spell ends; with correction, null or empty takes a leave back."
+        ),
+    ] = UNSET
     effective: Effective | UnsetType = UNSET
     correction: Correction | UnsetType = UNSET
 

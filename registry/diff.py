@@ -92,6 +92,9 @@ def between_moments(
         old = before[spell.id][2]
         if terms[-1].valid_to is not None and terms[-1].valid_to != old[-1].valid_to:
             left.append((whole(spell, terms), nation))
+        elif terms[-1].valid_to is None and old[-1].valid_to is not None:  # a leave taken back
+            was = old[-1].valid_to
+            changed.append(FieldChange(nation.code, "left", was.isoformat(), None, was))
         changed += _corrections(nation.code, old, terms)
     return Diff(
         joined, left, changed,

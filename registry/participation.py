@@ -333,14 +333,16 @@ def participation_history(
 
 
 def current_participation(session: Session, programme: str, nation: str) -> tuple[Spell, Nation]:
-    """The nation's open spell in the programme; 404 on `nation` when it is not a member."""
+    """The nation's spell in the programme that has not ended (it may end on a later day); 404
+    on `nation` when it is not a member."""
     programme_ = resolve_programme(session, programme)
     checks = Checks()
     nation_ = check_nation(session, checks, nation)
     checks.done()
     assert nation_ is not None
-    for spell, found in spells(session, _of(programme_, nation_.code)):
-        if spell.left is None:
+    today = date.today()
+    for spell, found in reversed(spells(session, _of(programme_, nation_.code))):
+        if spell.left is None or spell.left > today:  # a member now, or until a later day
             return spell, found
     raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
 
@@ -578,11 +580,14 @@ def update_participation(
     values = _term_values(checks, changes)
     effective_ = checks.optional_date(effective, "effective")
     left = checks.optional_date(changes.get("left"), "left")
+    if "left" in changes and left is None and not correction:
+        checks.fail("left", "give the day the nation left; to take a leave back, correct it")
     checks.done()
     assert nation_ is not None
     held = _nation_spells(session, programme_, nation_.code)
-    open_ = [pair for pair in held if pair[1][-1].valid_to is None]
-    target = open_ or (held[-1:] if correction else [])
+    today = date.today()  # a member now: no end, or an end still to come
+    current = [pair for pair in held if pair[1][-1].end is None or pair[1][-1].end > today]
+    target = current[-1:] or (held[-1:] if correction else [])
     if not target:
         raise NotFound("nation", f"{nation_.code} is not a current member of {programme_.slug}")
     spell, terms = target[0]

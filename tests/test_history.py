@@ -450,3 +450,32 @@ def test_a_change_comment_that_is_not_utf8_is_malformed():
 
     found = _comment({"headers": [(b"x-change-comment", b"\xff\xfe")]})  # type: ignore[arg-type]
     assert found == Malformed("X-Change-Comment", "is not UTF-8 text")
+
+
+def test_a_member_leaving_on_a_later_day_can_still_be_changed(client, tokens):
+    """Guards a fixed bug: only a spell without an end counted as current, so a member with
+    a planned leave could not be edited (404) though it was listed as a member."""
+    patch(client, tokens, "DNK", {"left": "2031-01-01"})
+    assert client.get(f"{MMF}/participants/DNK").status_code == 200
+    patch(client, tokens, "DNK", {"role": "observer", "effective": "2027"})
+    assert members(client, as_of="2028")["DNK"]["role"] == "observer"
+    assert members(client, as_of="2026-12-31")["DNK"]["role"] == "participant"
+
+
+def test_taking_back_a_leave_shows_in_the_diff_between_moments(client, tokens):
+    """Guards a fixed bug: a leave corrected away left the record-time diff empty."""
+    patch(client, tokens, "DNK", {"left": "2026-01-15"})
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    patch(client, tokens, "DNK", {"left": None, "correction": True})
+    assert "DNK" in members(client, as_of="2026-06-01")
+    found = diff(client, known_from=known_before)
+    assert found["changed"] == [{
+        "nation": "DNK", "field": "left", "before": "2026-01-15", "after": None,
+        "effective": "2026-01-15",
+    }]  # fmt: skip
+
+
+def test_taking_a_leave_back_without_saying_it_is_a_correction_is_refused(engine, client, tokens):
+    patch(client, tokens, "DNK", {"left": "2026-01-15"})
+    assert_refused(engine, client, "PATCH", f"{MMF}/participants/DNK", {"left": None}, 422,
+                   "left", **editor(tokens))  # fmt: skip

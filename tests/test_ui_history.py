@@ -21,8 +21,9 @@ def nld_row(client, path, **params):
 
 
 def edit_nld(client, token, **fields):
-    values = {"role": "lead", "instrument": "agreement", "cost_share": "20.2", "note": "",
-              "kind": "change", "effective": "", "version": version_of(client, EDIT_NLD)}  # fmt: skip
+    """Post the edit form as the page gives it, with `fields` changed."""
+    values = Html(client.get(EDIT_NLD).text).values
+    values.pop("csrf_token", None)
     return post(client, EDIT_NLD, token, **(values | fields))
 
 
@@ -42,6 +43,15 @@ def test_a_correction_through_the_form_fixes_the_whole_spell(client, engine, edi
     for as_of in ("2015", None):
         row = nld_row(client, MMF, **({"as_of": as_of} if as_of else {}))
         assert row.startswith("Netherlands NLD lead agreement November 2014 19.50 %")
+
+
+def test_correcting_only_the_note_keeps_the_dated_shares(client, engine, editor):
+    """Guards a fixed bug: the form sent every field as shown (the last term's values), so a
+    note-only correction spread the last share over the whole membership."""
+    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2020-07"))
+    saved_change(engine, edit_nld(client, editor, note="Lead nation", kind="correction"))
+    assert "20.20 %" in nld_row(client, MMF, as_of="2019")
+    assert "18.00 %" in nld_row(client, MMF, as_of="2021")
 
 
 def test_the_programme_page_on_a_date_before_the_nation_joined_does_not_list_it(client, editor):

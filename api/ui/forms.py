@@ -155,12 +155,14 @@ def member_edit(
     """Change a member's role, instrument, cost share or note."""
     show = _spell_form(request, session, slug, nation, "member_edit.html")
     spell, _ = current_participation(session, slug, nation)
-    values: Values = {
+    shown: Values = {
         "role": spell.role, "instrument": spell.instrument,
         "cost_share": share_text(spell.cost_share_bp), "note": spell.note,
-        "version": str(spell.version), "kind": "change",
     }  # fmt: skip
-    return show(values, {}, 200)
+    # The values as shown go back too, so only what the person changed is written: a field
+    # left as it was must not overwrite the other dated values it holds over time.
+    was = {f"was_{name}": value for name, value in shown.items()}
+    return show({**shown, **was, "version": str(spell.version), "kind": "change"}, {}, 200)
 
 
 @post("/programmes/{slug:str}/members/{nation:str}/edit", sync_to_thread=False, opt=EDITOR)
@@ -172,7 +174,11 @@ def member_change(
     data: Form,
 ) -> Response[Any]:
     def write(form: Values) -> object:
-        changes = {name: form.get(name) for name in ("role", "instrument", "cost_share", "note")}
+        changes = {
+            name: form.get(name)
+            for name in ("role", "instrument", "cost_share", "note")
+            if form.get(name) != form.get(f"was_{name}")
+        }
         kind = form.get("kind") or "change"
         if kind not in ("change", "correction"):
             raise InvalidValue("kind", "choose a change or a correction")

@@ -11,12 +11,14 @@ Create Date: 2026-11-29 07:00:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
+from registry.migrations.shared import always_known
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -146,16 +148,9 @@ def upgrade() -> None:
             postgresql_where=sa.text("valid_to IS NULL AND superseded_in IS NULL"),
         )  # fmt: skip
 
-    fallback: list[int] = []  # a change set for spells the audit trail does not cover
-
-    def unaudited() -> int:
-        if not fallback:
-            fallback.append(_new_set(bind, datetime.now(UTC), "migration", None))
-        return fallback[0]
-
     rows = []
     for spell in spells:
-        versions = history.get(spell["id"]) or [(unaudited(), spell)]
+        versions = history.get(spell["id"]) or [(always_known(bind), spell)]
         # The row as stored is what the registry holds now, whatever the trail says last.
         versions[-1] = (versions[-1][0], spell)
         for n, (number, state) in enumerate(versions):

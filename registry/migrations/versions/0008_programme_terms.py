@@ -10,12 +10,14 @@ Create Date: 2026-11-29 08:00:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
+from registry.migrations.shared import always_known
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -37,13 +39,6 @@ _change = sa.table(
     sa.column("entity_id", sa.Integer()),
     sa.column("after", sa.JSON()),
     sa.column("change_set_id", sa.Integer()),
-)
-_change_set = sa.Table(
-    "change_set",
-    sa.MetaData(),
-    sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("recorded_at", sa.DateTime(timezone=True)),
-    sa.Column("actor", sa.String()),
 )
 _term = sa.table(
     "programme_term",
@@ -104,17 +99,11 @@ def upgrade() -> None:
             postgresql_where=sa.text("valid_to IS NULL AND superseded_in IS NULL"),
         )  # fmt: skip
 
-    fallback: list[int] = []  # a change set for programmes the audit trail does not cover
     rows = []
     for programme in programmes:
         versions = history.get(programme["id"])
-        if not versions:
-            if not fallback:
-                made = bind.execute(
-                    _change_set.insert().values(recorded_at=datetime.now(UTC), actor="migration")
-                )
-                fallback.append(int(made.inserted_primary_key[0]))
-            versions = [(fallback[0], programme)]
+        if not versions:  # no audit row: held from the change set that counts as always known
+            versions = [(always_known(bind), programme)]
         versions[-1] = (versions[-1][0], programme)  # what is stored is what is held now
         for n, (number, state) in enumerate(versions):
             rows.append({
