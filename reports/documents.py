@@ -141,7 +141,9 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         changes=_changes(frames.spells.filter(pl.col("programme_id") == pid), stamp.since, as_of)
         if stamp.since is not None and stamp.since < as_of
         else None,
-        fleet_since=agg.fleet_on(points, stamp.since).to_dicts() if stamp.since else [],
+        fleet_since={row["asset_type"]: row for row in agg.fleet_on(points, stamp.since).to_dicts()}
+        if stamp.since
+        else {},
         sources=notes.sources,
     )
 

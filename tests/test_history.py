@@ -479,3 +479,10 @@ def test_taking_a_leave_back_without_saying_it_is_a_correction_is_refused(engine
     patch(client, tokens, "DNK", {"left": "2026-01-15"})
     assert_refused(engine, client, "PATCH", f"{MMF}/participants/DNK", {"left": None}, 422,
                    "left", **editor(tokens))  # fmt: skip
+
+
+def test_the_changes_section_answers_when_the_fleet_began_after_since(client):
+    """Guards a fixed bug: a `since` before the first fleet event was a 500."""
+    response = client.get("/reports/programmes/mmf", params={"since": "2000", "as_of": "2021"})
+    assert response.status_code == 200
+    assert "A330 MRTT: 0 → 9 ordered" in response.text
