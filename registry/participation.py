@@ -29,7 +29,7 @@ from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.history import Known, in_force, recorded_by
 from registry.nations import Nation, check_nation
-from registry.periods import from_date, store
+from registry.periods import from_date, held_rows, store
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
@@ -416,20 +416,6 @@ def _check_shares(
 # --- writing -------------------------------------------------------------------------------
 
 
-def _stored_terms(session: Session, spell_id: int) -> list[MembershipTerm]:
-    return list(
-        session.exec(
-            select(MembershipTerm)
-            .where(
-                col(MembershipTerm.participation_id) == spell_id,
-                col(MembershipTerm.superseded_in).is_(None),
-            )
-            .order_by(col(MembershipTerm.valid_from))
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
 def _nation_spells(
     session: Session, programme: Programme, nation_code: str
 ) -> list[tuple[Participation, list[Term]]]:
@@ -609,7 +595,8 @@ def update_participation(
         return whole(spell, terms)
     _check_shares(session, programme_, pk(spell), new)
     number = change_set(session, actor)
-    _store(session, spell, _stored_terms(session, pk(spell)), new, number)
+    old = held_rows(session, MembershipTerm, MembershipTerm.participation_id, pk(spell))
+    _store(session, spell, old, new, number)
     before = _history(spell, terms)
     spell.version += 1
     session.add(spell)

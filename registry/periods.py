@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from registry.database import pk
 from registry.dates import PartialDate
@@ -65,6 +65,19 @@ def merged(terms: list[T]) -> list[T]:
         else:
             result.append(term)
     return result
+
+
+def held_rows(session: Session, model: Any, owner: Any, owner_id: int) -> list[Any]:
+    """The `model` rows of one owner (`owner` is its column, e.g. the spell id) held now (not
+    superseded), oldest first, read afresh for a write."""
+    return list(
+        session.exec(
+            select(model)
+            .where(col(owner) == owner_id, col(model.superseded_in).is_(None))
+            .order_by(col(model.valid_from))
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def store(

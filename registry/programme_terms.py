@@ -17,7 +17,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.dates import PartialDate, Precision
 from registry.history import Known, in_force, recorded_by
-from registry.periods import store
+from registry.periods import held_rows, store
 
 SINCE = PartialDate(date(1, 1, 1), Precision.YEAR)
 """Where a programme's first term starts: the beginning of the calendar, so every date has one."""
@@ -81,21 +81,6 @@ class Standing:
         }
 
 
-def stored_terms(session: Session, programme_id: int) -> list[ProgrammeTerm]:
-    """The programme's terms as held now, oldest first."""
-    return list(
-        session.exec(
-            select(ProgrammeTerm)
-            .where(
-                col(ProgrammeTerm.programme_id) == programme_id,
-                col(ProgrammeTerm.superseded_in).is_(None),
-            )
-            .order_by(col(ProgrammeTerm.valid_from))
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
 def store_terms(
     session: Session, programme_id: int, new: list[Standing], number: int
 ) -> list[ProgrammeTerm]:
@@ -112,7 +97,7 @@ def store_terms(
             recorded_in=number,
         )  # fmt: skip
 
-    old = stored_terms(session, programme_id)
+    old = held_rows(session, ProgrammeTerm, ProgrammeTerm.programme_id, programme_id)
     store(session, ProgrammeTerm, old, new, number, read=Standing.of, row=row)
     return old
 
