@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, update
+from sqlalchemy import JSON, BigInteger, Index, insert, update
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Field, Session, SQLModel
 
@@ -125,6 +126,13 @@ def snapshot(row: SQLModel, *, exclude: set[str] | None = None) -> dict[str, Any
     return row.model_dump(mode="json", exclude=exclude)
 
 
+def json_ready(columns: dict[str, Any]) -> dict[str, Any]:
+    """A row's columns as JSON-ready values, as `snapshot` gives them (a bulk write has no
+    row objects)."""
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in columns.items()}  # fmt: skip
+
+
 def record_change(
     session: Session,
     *,
@@ -151,6 +159,12 @@ def record_change(
         request_id=request_id.get(),
     )
     session.add(change)
+    _count_write(session)
+    recorded(session).append(change)
+    return change
+
+
+def _count_write(session: Session) -> None:
     if not _holds(session, "version_raised"):  # once per transaction: it counts transactions
         session.execute(
             update(DataVersion)
@@ -158,8 +172,33 @@ def record_change(
             .execution_options(synchronize_session=False)
         )
         session.info["version_raised"] = _innermost(session)
-    recorded(session).append(change)
-    return change
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit row of many written at once (`record_changes`)."""
+
+    action: Action
+    entity: str
+    entity_id: int
+    key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def record_changes(session: Session, actor: str, entries: list[Entry]) -> None:
+    """Add many audit rows to the transaction's change set in one statement (a bulk import)."""
+    if not entries:
+        return
+    number, at, request = change_set(session, actor), datetime.now(UTC), request_id.get()
+    rows = [
+        {"change_set_id": number, "entity_id": e.entity_id, "at": at, "actor": actor,
+         "action": e.action.value, "entity": e.entity, "key": e.key, "before": e.before,
+         "after": e.after, "request_id": request}
+        for e in entries
+    ]  # fmt: skip
+    session.execute(insert(Change), rows)
+    _count_write(session)
 
 
 def _row_id(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import Conflict
 from registry.money import currency_code, format_minor, to_minor
-from registry.organisations import check_organisation
+from registry.organisations import Organisation, check_organisation, find_organisation
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 
@@ -79,10 +80,10 @@ def _check_value(checks: Checks, amount: Any, currency: Any) -> tuple[int | None
         return None, None
 
 
-def add_contract(
+def contract_columns(
     session: Session,
+    programme: Programme,
     *,
-    programme: str,
     title: str,
     kind: str,
     reference: str | None = None,
@@ -94,45 +95,63 @@ def add_contract(
     quantity: Any = None,
     item: str | None = None,
     note: str | None = None,
-    actor: str,
-) -> Contract:
-    """Record a contract signed in a programme; the amount is a decimal string, never a float."""
-    programme_ = lock_programme(session, programme, field="programme")
+    find: Callable[[Session, Any], Organisation | None] = find_organisation,
+) -> dict[str, Any]:
+    """Check a contract's fields, each refusal naming its field; the columns of its row."""
     checks = Checks()
     title_ = checks.text(title, "title", max_length=300)
     kind_ = checks.choice(ContractKind, kind, "kind")
     reference_ = checks.optional_text(reference, "reference", max_length=100)
     signed_ = checks.optional_date(signed, "signed")
     value_minor, currency_ = _check_value(checks, amount, currency)
-    contractor_ = check_organisation(session, checks, contractor, "contractor")
-    awarding = check_organisation(session, checks, awarding_organisation, "awarding_organisation")
+    contractor_ = check_organisation(session, checks, contractor, "contractor", find)
+    awarding = check_organisation(session, checks, awarding_organisation, "awarding_organisation",
+                                  find)  # fmt: skip
     quantity_ = checks.optional_positive_int(quantity, "quantity")
     item_ = checks.optional_text(item, "item", max_length=200)
     note_ = checks.optional_text(note, "note")
     checks.done()
-    if reference_ and find_contract(session, programme_, reference_) is not None:
-        raise Conflict("reference", f"{programme_.slug} has a contract {reference_!r} already")
-    contract = Contract(
-        programme_id=pk(programme_),
-        contractor_id=contractor_.id if contractor_ else None,
-        awarding_organisation_id=awarding.id if awarding else None,
-        reference=reference_,
-        title=title_,
-        kind=kind_.value,
-        signed=signed_.start if signed_ else None,
-        signed_precision=signed_.precision.value if signed_ else None,
-        value_minor=value_minor,
-        currency=currency_,
-        quantity=quantity_,
-        item=item_,
-        note=note_,
-    )
+    return {
+        "programme_id": pk(programme),
+        "contractor_id": contractor_.id if contractor_ else None,
+        "awarding_organisation_id": awarding.id if awarding else None,
+        "reference": reference_,
+        "title": title_,
+        "kind": kind_.value,
+        "signed": signed_.start if signed_ else None,
+        "signed_precision": signed_.precision.value if signed_ else None,
+        "value_minor": value_minor,
+        "currency": currency_,
+        "quantity": quantity_,
+        "item": item_,
+        "note": note_,
+        "version": 1,
+    }
+
+
+def reference_taken(programme: Programme, reference: str) -> Conflict:
+    return Conflict("reference", f"{programme.slug} has a contract {reference!r} already")
+
+
+def contract_key(programme: Programme, columns: dict[str, Any]) -> str:
+    """The readable key of a contract's audit rows."""
+    return f"{programme.slug}/{columns['reference'] or columns['id']}"
+
+
+def add_contract(session: Session, *, programme: str, actor: str, **fields: Any) -> Contract:
+    """Record a contract signed in a programme; the amount is a decimal string, never a float.
+    The fields are `contract_columns`'s."""
+    programme_ = lock_programme(session, programme, field="programme")
+    columns = contract_columns(session, programme_, **fields)
+    reference = columns["reference"]
+    if reference and find_contract(session, programme_, reference) is not None:
+        raise reference_taken(programme_, reference)
+    contract = Contract(**columns)
     session.add(contract)
     session.flush()
     record_change(
         session, actor=actor, action=Action.CREATE, entity="contract",
-        key=f"{programme_.slug}/{contract.reference or contract.id}",
-        before=None, after=snapshot(contract),
+        key=contract_key(programme_, snapshot(contract)), before=None, after=snapshot(contract),
     )  # fmt: skip
     return contract
 

@@ -81,7 +81,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class _HasId(Protocol):
-    id: int | None
+    @property
+    def id(self) -> int | None: ...
 
 
 def pk(row: _HasId) -> int:

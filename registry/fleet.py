@@ -125,7 +125,7 @@ class Counted:
         return self.date_on.end
 
 
-def _counted(session: Session, programme: Programme, asset_type: str) -> list[Counted]:
+def counted_events(session: Session, programme: Programme, asset_type: str) -> list[Counted]:
     rows = session.execute(
         sa_select(
             col(FleetEvent.id),
@@ -156,59 +156,78 @@ def _events(
     return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
 
 
-def _first_negative(points: list[FleetPoint[Counted]]) -> str | None:
-    for point in points:
-        when = point.event.date_on
-        if point.in_service < 0:
-            return f"more {point.event.asset_type} retired than delivered by {when}"
-        if point.on_order < 0:
-            return f"more {point.event.asset_type} delivered than ordered by {when}"
-    return None
-
-
-def record_fleet_event(
+def fleet_event_columns(
     session: Session,
+    programme: Programme,
     *,
-    programme: str,
     kind: str,
     date: PartialDate | date | str,
     count: Any,
     asset_type: str | None = None,
     contract: int | None = None,
     note: str | None = None,
-    actor: str,
-) -> FleetEvent:
-    """Record units (aircraft...) ordered, delivered or retired; no total may go below zero."""
-    programme_ = lock_programme(session, programme, field="programme")
+) -> dict[str, Any]:
+    """Check a fleet event's fields, each refusal naming its field; the columns of its row."""
     checks = Checks()
     kind_ = checks.choice(FleetEventKind, kind, "kind")
     when = checks.date(date, "date")
     count_ = checks.positive_int(count, "count")
-    asset = checks.optional_text(asset_type, "asset_type", max_length=100) or programme_.asset_type
+    asset = checks.optional_text(asset_type, "asset_type", max_length=100) or programme.asset_type
     if not asset:
         checks.fail("asset_type", "is required: the programme has no asset type")
     if contract is not None:
         known = isinstance(contract, int) and 1 <= contract <= MAX_INT
         linked = session.get(Contract, contract) if known else None
-        if linked is None or linked.programme_id != programme_.id:
-            checks.fail("contract", f"no contract {contract} in {programme_.slug}")
+        if linked is None or linked.programme_id != programme.id:
+            checks.fail("contract", f"no contract {contract} in {programme.slug}")
     note_ = checks.optional_text(note, "note")
     checks.done()
-    assert asset is not None
-    event = FleetEvent(
-        programme_id=pk(programme_),
-        event_date=when.start,
-        event_date_precision=when.precision.value,
-        asset_type=asset,
-        kind=kind_.value,
-        count=count_,
-        contract_id=contract,
-        note=note_,
-    )
-    new = Counted(None, when, kind_.value, count_, asset)
-    problem = _first_negative(running_totals([*_counted(session, programme_, asset), new]))
+    return {
+        "programme_id": pk(programme),
+        "event_date": when.start,
+        "event_date_precision": when.precision.value,
+        "asset_type": asset,
+        "kind": kind_.value,
+        "count": count_,
+        "contract_id": contract,
+        "note": note_,
+        "version": 1,
+    }
+
+
+def counted(columns: dict[str, Any], id_: int | None = None) -> Counted:
+    """An event's columns as the totals read them."""
+    when = PartialDate(columns["event_date"], Precision(columns["event_date_precision"]))
+    return Counted(id_, when, columns["kind"], columns["count"], columns["asset_type"])
+
+
+def below_zero(events: Iterable[Counted]) -> tuple[Counted, str] | None:
+    """The first event after which a total of one asset type goes below zero, and why."""
+    for point in running_totals(events):
+        when = point.event.date_on
+        if point.in_service < 0:
+            return point.event, f"more {point.event.asset_type} retired than delivered by {when}"
+        if point.on_order < 0:
+            return point.event, f"more {point.event.asset_type} delivered than ordered by {when}"
+    return None
+
+
+def below_zero_error(problem: str) -> InvalidValue:
+    return InvalidValue("count", f"the fleet would go below zero: {problem}")
+
+
+def record_fleet_event(
+    session: Session, *, programme: str, actor: str, **fields: Any
+) -> FleetEvent:
+    """Record units (aircraft...) ordered, delivered or retired; no total may go below zero.
+    The fields are `fleet_event_columns`'s."""
+    programme_ = lock_programme(session, programme, field="programme")
+    columns = fleet_event_columns(session, programme_, **fields)
+    new = counted(columns)
+    problem = below_zero([*counted_events(session, programme_, new.asset_type), new])
     if problem:
-        raise InvalidValue("count", f"the fleet would go below zero: {problem}")
+        raise below_zero_error(problem[1])
+    event = FleetEvent(**columns)
     session.add(event)
     session.flush()
     record_change(

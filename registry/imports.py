@@ -1,9 +1,10 @@
 """Bulk import of participations, contracts and fleet events from CSV (UTF-8) or XLSX.
 
-All or nothing: every row goes through the same rule functions as a single write, and the rows
-after a bad one are still checked (a rule refuses before it writes; a row of two writes takes a
-savepoint); any bad row refuses the whole file and names every bad row and field. A dry run
-checks everything and writes nothing. Time grows linearly with the rows.
+All or nothing: every row is checked by the same rule functions as a single write, against the
+registry and the rows accepted before it (`registry.bulk`), and the rows after a bad one are
+still checked; any bad row refuses the whole file and names every bad row and field. A file
+without a bad row is written in a few statements, in one change set. A dry run checks
+everything and writes nothing. Time grows linearly with the rows.
 
 Limits, so that any file is read in bounded memory and time (the HTTP body limit bounds only
 the bytes sent, and an XLSX is a zip):
@@ -28,20 +29,15 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from registry.audit import recorded
-from registry.contracts import add_contract, find_contract
+from registry.bulk import Batch, Contracts, FleetEvents, Joins, Row
 from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError, Unavailable
-from registry.fleet import record_fleet_event
 from registry.formulas import undo_formula_escape
-from registry.participation import join_programme
-from registry.programmes import get_programme
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_BYTES = 50_000_000
@@ -79,45 +75,16 @@ class ImportResult:
     rows: list[RowOutcome]
 
 
-Row = dict[str, str | None]
-
-
-def _participation(session: Session, row: Row, actor: str) -> list[tuple[str, str, str]]:
-    """A row is one spell: joined, and left too when `left` is given (one write)."""
-    fields = {k: v for k, v in row.items() if v is not None}
-    spell = join_programme(session, actor=actor, **fields)
-    return [("create", "participation", f"{row['programme']}/{spell.nation_code}")]
-
-
-def _contract(session: Session, row: Row, actor: str) -> list[tuple[str, str, str]]:
-    fields = {k: v for k, v in row.items() if v is not None}
-    contract = add_contract(session, actor=actor, **fields)
-    return [("create", "contract", f"{row['programme']}/{contract.reference or contract.id}")]
-
-
-def _fleet_event(session: Session, row: Row, actor: str) -> list[tuple[str, str, str]]:
-    fields: dict[str, Any] = {k: v for k, v in row.items() if v is not None}
-    if "contract" in fields:
-        programme = get_programme(session, str(row["programme"]), field="programme")
-        contract = find_contract(session, programme, fields["contract"])
-        if contract is None:
-            raise InvalidValue(
-                "contract", f"no contract {fields['contract']!r} in {programme.slug}"
-            )
-        fields["contract"] = contract.id
-    event = record_fleet_event(session, actor=actor, **fields)
-    return [("create", "fleet_event", f"{row['programme']}/{event.id}")]
-
-
-Handler = Callable[[Session, Row, str], list[tuple[str, str, str]]]
-KINDS: dict[str, tuple[Handler, tuple[str, ...], tuple[str, ...]]] = {
+BatchOf = Callable[[Session, str], Batch]
+KINDS: dict[str, tuple[BatchOf, tuple[str, ...], tuple[str, ...]]] = {
+    # A participation row is one spell: joined, and left too when `left` is given.
     "participations": (
-        _participation,
+        Joins,
         ("programme", "nation", "joined"),
         ("role", "instrument", "cost_share", "note", "left"),
     ),
     "contracts": (
-        _contract,
+        Contracts,
         ("programme", "title", "kind"),
         (
             "reference",
@@ -131,8 +98,9 @@ KINDS: dict[str, tuple[Handler, tuple[str, ...], tuple[str, ...]]] = {
             "note",
         ),
     ),
+    # `contract` names one of the programme's contracts by its reference.
     "fleet-events": (
-        _fleet_event,
+        FleetEvents,
         ("programme", "date", "kind", "count"),
         ("asset_type", "contract", "note"),
     ),
@@ -259,7 +227,7 @@ def import_rows(
     """Apply every row through the registry's rules, or none of them; `stop` set stops it."""
     if kind not in KINDS:
         raise NotFound("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
-    handler, required, optional = KINDS[kind]
+    make, required, optional = KINDS[kind]
     columns = set(rows[0]) if rows else set(required)
     problems = [FieldError(c, "is a required column") for c in required if c not in columns]
     problems += [
@@ -272,7 +240,7 @@ def import_rows(
         raise InvalidValue(problems)
     everything = session.begin_nested()
     try:
-        outcomes, errors = _apply(session, handler, required, rows, actor, progress, stop)
+        outcomes, errors = _apply(make(session, actor), required, rows, progress, stop)
     except BaseException:
         everything.rollback()
         raise
@@ -285,22 +253,23 @@ def import_rows(
     return ImportResult(kind, dry_run, outcomes)
 
 
+def _stopping() -> Stopping:
+    return Stopping("file", "the server is stopping: nothing was imported; send it again")
+
+
 def _apply(
-    session: Session,
-    handler: Handler,
+    batch: Batch,
     required: tuple[str, ...],
     rows: list[Row],
-    actor: str,
     progress: Callable[[int], None] | None,
     stop: threading.Event | None,
 ) -> tuple[list[RowOutcome], list[FieldError]]:
-    outcomes: list[RowOutcome] = []
+    """Check every row (a bad one refuses nothing after it: the rules refuse before they
+    accept), then write them all when none is bad."""
     errors: list[FieldError] = []
-    changes = recorded(session)
-    mark = len(changes)
     for number, row in enumerate(rows, start=1):
         if stop is not None and stop.is_set():
-            raise Stopping("file", "the server is stopping: nothing was imported; send it again")
+            raise _stopping()
         if len(errors) >= MAX_ERRORS:
             errors.append(FieldError("file", f"checking stopped after {MAX_ERRORS} errors"))
             break
@@ -308,25 +277,18 @@ def _apply(
         if blank:
             errors += blank
             continue
-        # No savepoint per row: a rule refuses before it writes (tests/conftest.py `refused`),
-        # so a bad row leaves nothing behind for the rows after it to see.
         try:
-            for action, entity, key in handler(session, row, actor):
-                outcomes.append(RowOutcome(number, action, entity, key))
+            batch.check(number, row)
         except RegistryError as error:
             errors += [FieldError(e.field, e.message, row=number) for e in error.errors]
-        # Write the row's audit rows, then let go of them: a session holding every one of them
-        # makes each later flush and bulk UPDATE visit them all (quadratic time) and keeps them
-        # all in memory. (A pending row let go of would never be written.)
-        if changes[mark:]:
-            session.flush()
-        for change in changes[mark:]:
-            if change in session:  # a refused row's savepoint took its own back already
-                session.expunge(change)
-        del changes[mark:]
         if progress is not None:
             progress(1)
-    return outcomes, errors
+    errors += batch.finish()
+    if errors:
+        return [], sorted(errors, key=lambda e: e.row or 0)
+    if stop is not None and stop.is_set():
+        raise _stopping()
+    return [RowOutcome(number, *outcome) for number, outcome in batch.write()], []
 
 
 def import_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Field, Session, SQLModel, select
@@ -39,12 +40,17 @@ def find_organisation(session: Session, slug: Any) -> Organisation | None:
 
 
 def check_organisation(
-    session: Session, checks: Checks, slug: Any, field: str
+    session: Session,
+    checks: Checks,
+    slug: Any,
+    field: str,
+    find: Callable[[Session, Any], Organisation | None] = find_organisation,
 ) -> Organisation | None:
-    """The organisation for an optional slug; a field error when a slug names none."""
+    """The organisation for an optional slug; a field error when a slug names none. (A bulk
+    import passes a `find` that remembers what it read.)"""
     if slug is None or slug == "":
         return None
-    organisation = find_organisation(session, slug)
+    organisation = find(session, slug)
     if organisation is None:
         checks.fail(field, f"no organisation {slug!r}")
     return organisation

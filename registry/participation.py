@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BindParameter, ColumnElement, Index, and_, bindparam, func, text
 from sqlalchemy import select as sa_select
@@ -155,7 +155,29 @@ class Spell:
         }  # fmt: skip
 
 
-def _spell(participation: Participation, shown: Term, first: Term, last: Term | None) -> Spell:
+class SpellRow(Protocol):
+    """What a spell's row gives a read model: a stored `Participation`, or the ids of one just
+    written in bulk."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def programme_id(self) -> int: ...
+    @property
+    def nation_code(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class NewSpell:
+    id: int
+    programme_id: int
+    nation_code: str
+    version: int = 1
+
+
+def _spell(participation: SpellRow, shown: Term, first: Term, last: Term | None) -> Spell:
     """`shown` gives the values, `first` the joined date, `last` (when given) the left date."""
     left = last.valid_to if last is not None else None
     return Spell(
@@ -166,7 +188,7 @@ def _spell(participation: Participation, shown: Term, first: Term, last: Term | 
     )  # fmt: skip
 
 
-def _key(programme: Programme, nation_code: str) -> str:
+def spell_key(programme: Programme, nation_code: str) -> str:
     return f"{programme.slug}/{nation_code}"
 
 
@@ -375,17 +397,53 @@ def peak_share(spells_: list[tuple[date, date | None, int]]) -> tuple[int, date 
     return peak, peak_day
 
 
+def _reach(terms: list[Term]) -> tuple[date, date | None] | None:
+    """From the first day of the terms with a share to the end of the last (None: open)."""
+    shared = [t for t in terms if t.cost_share_bp is not None]
+    if not shared:
+        return None
+    ends = [t.end for t in shared]
+    end = None if None in ends else max(e for e in ends if e is not None)
+    return min(t.valid_from.start for t in shared), end
+
+
+def overlapping(
+    spans: Iterable[tuple[date, date | None, int]], terms: list[Term]
+) -> list[tuple[date, date | None, int]]:
+    """The cost-share spans (start, end, bp) among `spans` that overlap the shared `terms`:
+    only those can add to their total."""
+    reach = _reach(terms)
+    if reach is None:
+        return []
+    start, end = reach
+    return [
+        (s, e, bp) for s, e, bp in spans if (end is None or s < end) and (e is None or e > start)
+    ]
+
+
+def share_problem(others: list[tuple[date, date | None, int]], terms: list[Term]) -> None:
+    """Refuse terms that, with the other spells' shares `others` (start, end, bp), would take
+    the members' cost shares above 100 % on any date."""
+    shared = [(t.valid_from.start, t.end, int(t.cost_share_bp)) for t in terms
+              if t.cost_share_bp is not None]  # fmt: skip
+    if not shared:
+        return
+    peak, day = peak_share([*others, *shared])
+    if peak > FULL_SHARE_BP:
+        raise InvalidValue(
+            "cost_share",
+            f"members' cost shares would reach {peak / 100:.2f} % on {day}, above 100 %",
+        )
+
+
 def _check_shares(
     session: Session, programme: Programme, spell_id: int | None, terms: list[Term]
 ) -> None:
-    """Refuse terms that would take the members' cost shares above 100 % on any date, counting
-    every other spell's terms as the registry holds them now."""
-    shared = [t for t in terms if t.cost_share_bp is not None]
-    if not shared:
+    """`share_problem` against every other spell's terms as the registry holds them now."""
+    reach = _reach(terms)
+    if reach is None:
         return
-    start = min(t.valid_from.start for t in shared)
-    ends = [t.end for t in shared]
-    end = None if None in ends else max(e for e in ends if e is not None)
+    start, end = reach
     others = session.execute(
         select(
             col(MembershipTerm.valid_from),
@@ -403,14 +461,7 @@ def _check_shares(
             (col(MembershipTerm.valid_to).is_(None)) | (col(MembershipTerm.valid_to) > start),
         )
     ).all()
-    spans = [(s, e, int(bp)) for s, e, bp in others]
-    spans += [(t.valid_from.start, t.end, int(t.cost_share_bp or 0)) for t in shared]
-    peak, day = peak_share(spans)
-    if peak > FULL_SHARE_BP:
-        raise InvalidValue(
-            "cost_share",
-            f"members' cost shares would reach {peak / 100:.2f} % on {day}, above 100 %",
-        )
+    share_problem([(s, e, int(bp)) for s, e, bp in others], terms)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -429,34 +480,97 @@ def _nation_spells(
     return sorted(((s, terms[pk(s)]) for s in found), key=lambda pair: pair[1][0].valid_from)
 
 
+def term_columns(spell_id: int, term: Term, number: int) -> dict[str, Any]:
+    """A term as the columns of its row, recorded in change set `number`."""
+    return {
+        "participation_id": spell_id,
+        "valid_from": term.valid_from.start,
+        "valid_from_precision": term.valid_from.precision.value,
+        "valid_to": term.end,
+        "valid_to_precision": term.valid_to.precision.value if term.valid_to else None,
+        **term.values(),
+        "recorded_in": number,
+    }
+
+
 def _store(
     session: Session, spell: Participation, old: list[MembershipTerm], new: list[Term], number: int
 ) -> None:
     """Close the stored terms that `new` does not keep as they are, and add the rest of `new`."""
 
     def row(term: Term) -> MembershipTerm:
-        return MembershipTerm(
-            participation_id=pk(spell),
-            valid_from=term.valid_from.start,
-            valid_from_precision=term.valid_from.precision.value,
-            valid_to=term.end,
-            valid_to_precision=term.valid_to.precision.value if term.valid_to else None,
-            role=term.role, instrument=term.instrument, cost_share_bp=term.cost_share_bp,
-            note=term.note, recorded_in=number,
-        )  # fmt: skip
+        return MembershipTerm(**term_columns(pk(spell), term, number))
 
     store(session, MembershipTerm, old, new, number, read=Term.of, row=row)
 
 
-def whole(spell: Participation, terms: list[Term], shown: Term | None = None) -> Spell:
+def whole(spell: SpellRow, terms: list[Term], shown: Term | None = None) -> Spell:
     """The spell from its first to its last term, with the values of `shown` (default: the
     last term)."""
     return _spell(spell, shown or terms[-1], terms[0], terms[-1])
 
 
-def _history(spell: Participation, terms: list[Term], **extra: Any) -> dict[str, Any]:
+def _history(spell: SpellRow, terms: list[Term], **extra: Any) -> dict[str, Any]:
     """The audit snapshot: the spell as a whole and every term it holds."""
     return {**whole(spell, terms).snapshot(), "terms": [t.snapshot() for t in terms], **extra}
+
+
+@dataclass(frozen=True)
+class Joining:
+    """A join with its fields checked: the nation and the spell's first (or only) term."""
+
+    nation: Nation
+    term: Term
+
+
+def joining(
+    session: Session,
+    *,
+    nation: str,
+    joined: PartialDate | date | str,
+    role: str = Role.PARTICIPANT,
+    instrument: str | None = None,
+    cost_share: Any = None,
+    note: str | None = None,
+    left: PartialDate | date | str | None = None,
+) -> Joining:
+    """Check a join's fields, each refusal naming its field."""
+    checks = Checks()
+    nation_ = check_nation(session, checks, nation)
+    role_ = checks.choice(Role, role, "role")
+    instrument_ = checks.optional_choice(Instrument, instrument, "instrument")
+    joined_ = checks.date(joined, "joined")
+    share_bp = checks.percent_bp(cost_share, "cost_share")
+    note_ = checks.optional_text(note, "note")
+    left_ = checks.optional_date(left, "left")
+    checks.done()
+    assert nation_ is not None
+    if left_ is not None and left_.start < joined_.start:
+        raise InvalidValue("left", f"{left_} is before the nation joined ({joined_})")
+    term = Term(joined_, left_, role_.value, instrument_.value if instrument_ else None, share_bp,
+                note_)  # fmt: skip
+    return Joining(nation_, term)
+
+
+def rejoin_problem(
+    programme: Programme, join: Joining, earlier: Iterable[tuple[date, date | None]]
+) -> None:
+    """Refuse a join while the nation's earlier spell (first day, end) is open, or before it
+    ended."""
+    ends = [end for _, end in earlier]
+    code = join.nation.code
+    if None in ends:
+        raise Conflict("nation", f"{code} is already a member of {programme.slug}")
+    last_left = max((end for end in ends if end is not None), default=None)
+    if last_left is not None and join.term.valid_from.start < last_left:
+        raise InvalidValue(
+            "joined", f"{code} left {programme.slug} on {last_left}; it cannot rejoin earlier"
+        )
+
+
+def joined_history(spell: SpellRow, join: Joining) -> dict[str, Any]:
+    """The audit snapshot of a new spell."""
+    return _history(spell, [join.term])
 
 
 def join_programme(
@@ -475,40 +589,21 @@ def join_programme(
     """A nation joins a programme (a new spell; earlier spells stay as they were); with `left`,
     the spell is recorded whole, joined and left (a past membership, one write)."""
     programme_ = lock_programme(session, programme, field="programme")
-    checks = Checks()
-    nation_ = check_nation(session, checks, nation)
-    role_ = checks.choice(Role, role, "role")
-    instrument_ = checks.optional_choice(Instrument, instrument, "instrument")
-    joined_ = checks.date(joined, "joined")
-    share_bp = checks.percent_bp(cost_share, "cost_share")
-    note_ = checks.optional_text(note, "note")
-    left_ = checks.optional_date(left, "left")
-    checks.done()
-    assert nation_ is not None
-    if left_ is not None and left_.start < joined_.start:
-        raise InvalidValue("left", f"{left_} is before the nation joined ({joined_})")
-    earlier = _nation_spells(session, programme_, nation_.code)
-    if any(terms[-1].valid_to is None for _, terms in earlier):
-        raise Conflict("nation", f"{nation_.code} is already a member of {programme_.slug}")
-    last_left = max((terms[-1].end for _, terms in earlier if terms[-1].end), default=None)
-    if last_left is not None and joined_.start < last_left:
-        raise InvalidValue(
-            "joined",
-            f"{nation_.code} left {programme_.slug} on {last_left}; it cannot rejoin earlier",
-        )
-    term = Term(joined_, left_, role_.value, instrument_.value if instrument_ else None, share_bp,
-                note_)  # fmt: skip
-    _check_shares(session, programme_, None, [term])
+    join = joining(session, nation=nation, joined=joined, role=role, instrument=instrument,
+                   cost_share=cost_share, note=note, left=left)  # fmt: skip
+    earlier = _nation_spells(session, programme_, join.nation.code)
+    rejoin_problem(programme_, join, [(t[0].valid_from.start, t[-1].end) for _, t in earlier])
+    _check_shares(session, programme_, None, [join.term])
     number = change_set(session, actor)
-    spell = Participation(programme_id=pk(programme_), nation_code=nation_.code)
+    spell = Participation(programme_id=pk(programme_), nation_code=join.nation.code)
     session.add(spell)
     session.flush()
-    _store(session, spell, [], [term], number)
+    _store(session, spell, [], [join.term], number)
     record_change(
         session, actor=actor, action=Action.CREATE, entity="participation", entity_id=pk(spell),
-        key=_key(programme_, nation_.code), before=None, after=_history(spell, [term]),
+        key=spell_key(programme_, join.nation.code), before=None, after=joined_history(spell, join),
     )  # fmt: skip
-    return whole(spell, [term])
+    return whole(spell, [join.term])
 
 
 def _term_values(checks: Checks, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -604,7 +699,7 @@ def update_participation(
     marks = {"correction": correction, "effective": effective_.isoformat() if effective_ else None}
     record_change(
         session, actor=actor, action=Action.CORRECT if correction else Action.UPDATE,
-        entity="participation", entity_id=pk(spell), key=_key(programme_, nation_.code),
+        entity="participation", entity_id=pk(spell), key=spell_key(programme_, nation_.code),
         before=before, after=_history(spell, new, **marks),
     )  # fmt: skip
     return whole(spell, new)

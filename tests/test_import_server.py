@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import dump
 
-ROWS = 1_000
+ROWS = 20_000  # a few seconds of work in the import, milliseconds per health answer
 HEALTH_ANSWERS = 10
 
 
