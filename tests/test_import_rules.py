@@ -95,7 +95,9 @@ def _history(engine):
         ).all()
     for spell in spells:
         spell.pop("id")
-    return spells, [(a, k, {n: v for n, v in after.items() if n != "id"}) for a, k, after in changes]
+    return spells, [
+        (a, k, {n: v for n, v in (after or {}).items() if n != "id"}) for a, k, after in changes
+    ]
 
 
 def test_a_dry_run_checks_the_rows_together_and_writes_nothing(engine, seeded):

@@ -259,7 +259,7 @@ def contract_add(
         fields = {name: form.get(name) for name in CONTRACT_FIELDS}
         fields["title"] = fields["title"] or ""
         fields["kind"] = fields["kind"] or ""
-        return add_contract(session, programme=slug, actor=_user(request), **fields)  # type: ignore[arg-type]
+        return add_contract(session, programme=slug, actor=_user(request), **fields)
 
     return _submit(request, session, slug, data, write, _contract_form(request, session, slug))
 
