@@ -7,6 +7,7 @@ its tests skip with a message, except in CI (`CI=true`), where that is a failure
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -75,9 +77,19 @@ def postgres_admin() -> Iterator[Engine]:
 def create_database(admin: Engine, *, template: str | None = None) -> str:
     name = f"registry_test_{uuid.uuid4().hex[:12]}"
     clause = f' TEMPLATE "{template}"' if template else ""
+    if template and _copies_files(admin):
+        # A small database copies twice as fast file by file as through the WAL (15's default).
+        clause += " STRATEGY FILE_COPY"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
     return name
+
+
+@functools.cache
+def _copies_files(admin: Engine) -> bool:
+    """Whether the server can copy a template file by file (PostgreSQL 15 or later)."""
+    with admin.connect() as connection:
+        return int(connection.execute(text("SHOW server_version_num")).scalar_one()) >= 150000
 
 
 def drop_database(admin: Engine, name: str) -> None:
@@ -91,6 +103,114 @@ def postgres_dropper() -> Iterator[ThreadPoolExecutor]:
     before the run ends."""
     with ThreadPoolExecutor(max_workers=1) as dropper:
         yield dropper
+
+
+@dataclass
+class Contents:
+    """What a template holds: its tables and migration head, every row, each sequence's value."""
+
+    tables: set[str]
+    head: str
+    rows: list[tuple[Table, list[dict[str, Any]]]]
+    sequences: dict[str, int | None]
+
+
+def _shape(connection: Connection) -> tuple[set[str], str]:
+    tables = set(
+        connection.execute(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        ).scalars()
+    )
+    head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    return tables, head
+
+
+class DatabasePool:
+    """Test databases used again: a database a test gave back with the schema untouched is
+    emptied and filled with its template's rows (a few statements) instead of being copied
+    afresh (CREATE DATABASE copies the catalogs too: a few tenths of a second each)."""
+
+    def __init__(self, admin: Engine, dropper: ThreadPoolExecutor) -> None:
+        self.admin, self.dropper = admin, dropper
+        self.contents: dict[str, Contents] = {}
+        self.free: list[str] = []
+
+    def _contents(self, template: str) -> Contents:
+        if template not in self.contents:
+            engine = make_engine(postgres_url(template))
+            with engine.connect() as connection:
+                tables, head = _shape(connection)
+                rows = [
+                    (table, [dict(row._mapping) for row in connection.execute(table.select())])
+                    for table in metadata.sorted_tables
+                ]
+                sequences: dict[str, int | None] = dict(
+                    connection.execute(
+                        text("SELECT sequencename, last_value FROM pg_sequences")
+                    ).all()
+                )
+            engine.dispose()
+            self.contents[template] = Contents(tables, head, rows, sequences)
+        return self.contents[template]
+
+    def take(self, template: str) -> str:
+        contents = self._contents(template)
+        if not self.free:
+            return create_database(self.admin, template=template)
+        name = self.free.pop()
+        engine = make_engine(postgres_url(name))
+        with engine.begin() as connection:
+            # DELETE, not TRUNCATE: a few rows go faster than new files for every table.
+            for table, _ in reversed(contents.rows):
+                connection.execute(table.delete())
+            for table, rows in contents.rows:
+                if rows:
+                    connection.execute(table.insert(), rows)
+            for sequence, value in contents.sequences.items():
+                connection.execute(
+                    text("SELECT setval(:name, :value, :called)"),
+                    {"name": sequence, "value": value or 1, "called": value is not None},
+                )
+        engine.dispose()
+        return name
+
+    def give_back(self, name: str, template: str) -> None:
+        """Keep the database for the next test, or drop it when the test changed its schema
+        (a migration test) or left a connection open."""
+        with self.admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        engine = make_engine(postgres_url(name))
+        try:
+            with engine.connect() as connection:
+                shape = _shape(connection)
+        except Exception:  # no alembic_version left, for one
+            shape = None
+        engine.dispose()
+        contents = self._contents(template)
+        if shape == (contents.tables, contents.head):
+            self.free.append(name)
+        else:
+            self.dropper.submit(drop_database, self.admin, name)
+
+    def drop_all(self) -> None:
+        for name in self.free:
+            drop_database(self.admin, name)
+
+
+@pytest.fixture(scope="session")
+def postgres_pool(
+    postgres_admin: Engine, postgres_dropper: ThreadPoolExecutor, postgres_seeded_template: str
+) -> Iterator[DatabasePool]:
+    """After both templates (so its databases are dropped before them)."""
+    pool = DatabasePool(postgres_admin, postgres_dropper)
+    yield pool
+    pool.drop_all()
 
 
 @pytest.fixture(scope="session")
@@ -164,14 +284,15 @@ def fresh_engine(
         yield engine
         engine.dispose()
         return
-    admin: Engine = request.getfixturevalue("postgres_admin")
-    dropper: ThreadPoolExecutor = request.getfixturevalue("postgres_dropper")
-    template = "postgres_seeded_template" if seeded else "postgres_template"
-    name = create_database(admin, template=request.getfixturevalue(template))
+    pool: DatabasePool = request.getfixturevalue("postgres_pool")
+    template = request.getfixturevalue(
+        "postgres_seeded_template" if seeded else "postgres_template"
+    )
+    name = pool.take(template)
     engine = make_engine(postgres_url(name))
     yield engine
     engine.dispose()
-    dropper.submit(drop_database, admin, name)
+    pool.give_back(name, template)
 
 
 @pytest.fixture
