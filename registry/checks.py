@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -124,3 +126,12 @@ def check_version(current: int, expected: int | None) -> None:
             f"the record changed since it was read (now version {current}, read as {expected}); "
             "reload it and try again",
         )
+
+
+def fields_of(check: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The required and optional fields of a write: the keyword fields of the function that
+    checks it (`joining`, `contract_columns`...), so the API, the forms and files share one list."""
+    fields = [p for p in inspect.signature(check).parameters.values()
+              if p.kind is p.KEYWORD_ONLY and p.name != "find"]  # fmt: skip
+    required = tuple(p.name for p in fields if p.default is p.empty)
+    return required, tuple(p.name for p in fields if p.default is not p.empty)

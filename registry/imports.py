@@ -29,15 +29,20 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.bulk import Batch, Contracts, FleetEvents, Joins, Row
+from registry.checks import fields_of
+from registry.contracts import contract_columns
 from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError, Unavailable
+from registry.fleet import fleet_event_columns
 from registry.formulas import undo_formula_escape
+from registry.participation import joining
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_BYTES = 50_000_000
@@ -76,34 +81,21 @@ class ImportResult:
 
 
 BatchOf = Callable[[Session, str], Batch]
+
+
+def columns_of(check: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The required and optional columns of a kind: `programme`, then the fields of the
+    function that checks one write of it."""
+    required, optional = fields_of(check)
+    return ("programme", *required), optional
+
+
 KINDS: dict[str, tuple[BatchOf, tuple[str, ...], tuple[str, ...]]] = {
     # A participation row is one spell: joined, and left too when `left` is given.
-    "participations": (
-        Joins,
-        ("programme", "nation", "joined"),
-        ("role", "instrument", "cost_share", "note", "left"),
-    ),
-    "contracts": (
-        Contracts,
-        ("programme", "title", "kind"),
-        (
-            "reference",
-            "signed",
-            "amount",
-            "currency",
-            "contractor",
-            "awarding_organisation",
-            "quantity",
-            "item",
-            "note",
-        ),
-    ),
+    "participations": (Joins, *columns_of(joining)),
+    "contracts": (Contracts, *columns_of(contract_columns)),
     # `contract` names one of the programme's contracts by its reference.
-    "fleet-events": (
-        FleetEvents,
-        ("programme", "date", "kind", "count"),
-        ("asset_type", "contract", "note"),
-    ),
+    "fleet-events": (FleetEvents, *columns_of(fleet_event_columns)),
 }
 
 

@@ -159,3 +159,28 @@ def test_a_fleet_row_that_takes_a_total_below_zero_is_named(engine, seeded):
     )
     assert [(row, field) for row, field, _ in problems] == [(2, "count")]
     assert "more Range delivered than ordered by 2033-01" in problems[0][2]
+
+
+def test_the_api_forms_and_files_share_one_field_list_per_write():
+    """A field added to a write's checking function reaches files and forms by itself; the
+    API's bodies are checked here to carry the same fields (money travels as one object)."""
+    import msgspec
+
+    from api import wire
+    from api.ui.forms import CONTRACT_FIELDS
+    from registry.checks import fields_of
+    from registry.contracts import contract_columns
+    from registry.fleet import fleet_event_columns
+    from registry.participation import joining
+
+    def body(struct):
+        names = {f.name for f in msgspec.structs.fields(struct)}
+        return names - {"value"} | ({"amount", "currency"} if "value" in names else set())
+
+    def every(check):
+        return set().union(*fields_of(check))
+
+    assert body(wire.MemberIn) == every(joining) - {"left"}  # a past spell: PATCH `left`
+    assert body(wire.ContractIn) == every(contract_columns) == set(CONTRACT_FIELDS)
+    assert body(wire.FleetEventIn) == every(fleet_event_columns)
+    assert imports.KINDS["fleet-events"][1] == ("programme", "date", "kind", "count")

@@ -19,8 +19,9 @@ from sqlmodel import Session
 from api.ui.auth import Form, posted
 from api.ui.render import errors_by_field, page, share_text
 from registry.audit import recorded
+from registry.checks import fields_of
 from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
-from registry.contracts import Contract, add_contract
+from registry.contracts import Contract, add_contract, contract_columns
 from registry.errors import InvalidValue, RegistryError, StaleVersion
 from registry.fleet import record_fleet_event
 from registry.nations import get_nation, list_nations
@@ -242,10 +243,7 @@ def contract_new(
     return _contract_form(request, session, slug)(defaults, {}, 200)
 
 
-CONTRACT_FIELDS = (
-    "title", "kind", "reference", "signed", "amount", "currency", "contractor",
-    "awarding_organisation", "quantity", "item", "note",
-)  # fmt: skip
+CONTRACT_FIELDS = [name for names in fields_of(contract_columns) for name in names]
 
 
 @post("/programmes/{slug:str}/contracts/new", sync_to_thread=False, opt=EDITOR)
