@@ -254,6 +254,7 @@ class ContractOut(Struct):
 
 class FleetEventOut(Struct):
     id: int
+    """A correction's row has an id of its own; `corrects` names the row it replaced."""
     date: IsoDate
     kind: str
     count: int
@@ -263,6 +264,7 @@ class FleetEventOut(Struct):
     ordered: int
     in_service: int
     on_order: int
+    corrects: int | None = None
 
 
 class ChangeOut(Struct):
@@ -436,6 +438,25 @@ class FleetEventIn(Struct, forbid_unknown_fields=True):
     note: Note | None = None
 
 
+Reason = Annotated[
+    str,
+    _trimmed(2000, required=True),
+    Meta(description="Why the record is corrected or voided (kept with the change)"),
+]
+
+
+class FleetEventPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A correction of what was recorded: the fields given replace the event's, with a reason."""
+
+    reason: Reason
+    date: IsoDate | UnsetType = UNSET
+    kind: FleetEventKindChoice | UnsetType = UNSET
+    count: Count | UnsetType = UNSET
+    asset_type: AssetType | UnsetType | None = UNSET
+    contract: Annotated[int | UnsetType | None, Meta(description="id of a contract")] = UNSET
+    note: Note | UnsetType | None = UNSET
+
+
 def plain(body: Struct) -> dict[str, Any]:
     """A request body as keyword arguments for a registry function."""
     return msgspec.structs.asdict(body)
@@ -551,6 +572,7 @@ def fleet_event_out(point: FleetPoint[FleetEvent]) -> FleetEventOut:
         ordered=point.ordered,
         in_service=point.in_service,
         on_order=point.on_order,
+        corrects=event.corrects,
     )
 
 

@@ -317,9 +317,11 @@ class FleetEvents:
     def write(self) -> list[tuple[int, Outcome]]:
         if not self.accepted:
             return []
-        ids = _inserted(self.session, FleetEvent, [columns for _, _, columns in self.accepted])
+        number = change_set(self.session, self.actor)
+        rows = [{**columns, "recorded_in": number} for _, _, columns in self.accepted]
+        ids = _inserted(self.session, FleetEvent, rows)
         outcomes, entries = [], []
-        for id_, (row, programme, columns) in zip(ids, self.accepted, strict=True):
+        for id_, (row, programme, _), columns in zip(ids, self.accepted, rows, strict=True):
             key = f"{programme.slug}/{id_}"
             snapshot = json_ready({"id": id_, **columns})
             entries.append(Entry(Action.CREATE, "fleet_event", id_, key, None, snapshot))

@@ -100,6 +100,7 @@ def _fleet_events(session: Session) -> list[Row]:
         select(FleetEvent, Programme.slug, Contract.reference)
         .join(Programme, col(FleetEvent.programme_id) == Programme.id)
         .outerjoin(Contract, col(FleetEvent.contract_id) == Contract.id)
+        .where(col(FleetEvent.superseded_in).is_(None))
         .order_by(col(Programme.slug), col(FleetEvent.event_date), col(FleetEvent.id))
     )
     return [

@@ -6,23 +6,23 @@ certainly happened: "delivered in 2024" is not yet in service on 2024-03-01.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Index
+from sqlalchemy import Index, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from registry.audit import record_change, snapshot
-from registry.checks import MAX_INT, Checks
+from registry.audit import change_set, record_change, snapshot
+from registry.checks import MAX_INT, Checks, check_version
 from registry.choices import Action, FleetEventKind
 from registry.contracts import Contract
 from registry.database import pk
 from registry.dates import PartialDate, Precision
-from registry.errors import InvalidValue
-from registry.history import Known, created_after
+from registry.errors import InvalidValue, NotFound
+from registry.history import Known, recorded_by
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 _KIND_ORDER = {FleetEventKind.ORDERED: 0, FleetEventKind.DELIVERED: 1, FleetEventKind.RETIRED: 2}
@@ -43,6 +43,13 @@ class FleetEvent(SQLModel, table=True):
     contract_id: int | None = Field(default=None, foreign_key="contract.id")
     note: str | None = Field(default=None, max_length=2000)
     version: int = 1
+    """1 when first recorded; a correction's row carries the version after the one it replaced."""
+    recorded_in: int = Field(foreign_key="change_set.id")
+    """The change set that recorded it (0: known at every moment, a row built without one)."""
+    superseded_in: int | None = Field(default=None, foreign_key="change_set.id")
+    """The change set that corrected or voided it; null while the registry holds it."""
+    corrects: int | None = Field(default=None, foreign_key="fleet_event.id")
+    """The event this one replaced, for a correction."""
 
     @property
     def date_on(self) -> PartialDate:
@@ -137,6 +144,7 @@ def counted_events(session: Session, programme: Programme, asset_type: str) -> l
         ).where(
             col(FleetEvent.programme_id) == programme.id,
             col(FleetEvent.asset_type) == asset_type,
+            col(FleetEvent.superseded_in).is_(None),
         )
     )
     return [
@@ -148,9 +156,9 @@ def counted_events(session: Session, programme: Programme, asset_type: str) -> l
 def _events(
     session: Session, programme: Programme, asset_type: str | None = None, known: Known = None
 ) -> list[FleetEvent]:
-    query = select(FleetEvent).where(FleetEvent.programme_id == programme.id)
-    if known is not None:  # as known then: the events recorded by that change set
-        query = query.where(col(FleetEvent.id).not_in(created_after("fleet_event", known)))
+    query = select(FleetEvent).where(
+        FleetEvent.programme_id == programme.id, recorded_by(FleetEvent, known)
+    )
     if asset_type is not None:
         query = query.where(FleetEvent.asset_type == asset_type)
     return list(session.exec(query.order_by(col(FleetEvent.event_date), col(FleetEvent.id))))
@@ -227,7 +235,7 @@ def record_fleet_event(
     problem = below_zero([*counted_events(session, programme_, new.asset_type), new])
     if problem:
         raise below_zero_error(problem[1])
-    event = FleetEvent(**columns)
+    event = FleetEvent(**columns, recorded_in=change_set(session, actor))
     session.add(event)
     session.flush()
     record_change(
@@ -235,6 +243,114 @@ def record_fleet_event(
         key=f"{programme_.slug}/{event.id}", before=None, after=snapshot(event),
     )  # fmt: skip
     return event
+
+
+EDITABLE = ("date", "kind", "count", "asset_type", "contract", "note")
+"""The fields of a fleet event a correction may change."""
+
+
+def _held_event(session: Session, programme: Programme, event_id: Any) -> FleetEvent:
+    """The event the registry holds now, by id; 404 on `id` otherwise (a corrected or voided
+    event's row is kept but no longer held: its correction has an id of its own)."""
+    known = isinstance(event_id, int) and 1 <= event_id <= MAX_INT
+    event = session.get(FleetEvent, event_id, populate_existing=True) if known else None
+    if event is None or event.programme_id != programme.id or event.superseded_in is not None:
+        raise NotFound("id", f"no fleet event {event_id} held in {programme.slug}")
+    return event
+
+
+def _reason(reason: Any) -> str:
+    checks = Checks()
+    text = checks.text(reason, "reason", max_length=2000)
+    checks.done()
+    return text
+
+
+def _fleet_check(session: Session, programme: Programme, without: FleetEvent,
+                 added: Counted | None) -> None:  # fmt: skip
+    """No total below zero once `without` is gone and `added` (if any) is counted."""
+    groups = {without.asset_type} | ({added.asset_type} if added else set())
+    for asset in sorted(groups):
+        events = [e for e in counted_events(session, programme, asset) if e.id != without.id]
+        problem = below_zero([*events, *([added] if added and added.asset_type == asset else [])])
+        if problem:
+            raise below_zero_error(problem[1])
+
+
+def correct_fleet_event(
+    session: Session,
+    *,
+    programme: str,
+    event_id: int,
+    changes: Mapping[str, Any],
+    reason: Any,
+    actor: str,
+    expected_version: int | None = None,
+) -> FleetEvent:
+    """Correct what was recorded of an event: a new row replaces it (`corrects` names it), and
+    the old one stays readable `as_known_on` before; no total may go below zero."""
+    programme_ = lock_programme(session, programme, field="programme")
+    old = _held_event(session, programme_, event_id)
+    check_version(old.version, expected_version)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidValue(unknown[0], "is not a fleet event field that can be corrected")
+    reason_ = _reason(reason)
+    fields = {"date": old.date_on, "kind": old.kind, "count": old.count,
+              "asset_type": old.asset_type, "contract": old.contract_id, "note": old.note,
+              **changes}  # fmt: skip
+    columns = fleet_event_columns(session, programme_, **fields)
+    if all(getattr(old, name) == value for name, value in columns.items() if name != "version"):
+        return old
+    new = counted(columns)
+    _fleet_check(session, programme_, old, new)
+    number = change_set(session, actor)
+    before = snapshot(old)
+    _close(session, old, number)
+    columns["version"] = old.version + 1
+    event = FleetEvent(**columns, recorded_in=number, corrects=old.id)
+    session.add(event)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CORRECT, entity="fleet_event", entity_id=pk(event),
+        key=f"{programme_.slug}/{event.id}", before=before,
+        after={**snapshot(event), "reason": reason_},
+    )  # fmt: skip
+    return event
+
+
+def void_fleet_event(
+    session: Session,
+    *,
+    programme: str,
+    event_id: int,
+    reason: Any,
+    actor: str,
+    expected_version: int | None = None,
+) -> None:
+    """Void an event recorded by mistake: it no longer counts, and stays readable `as_known_on`
+    before; refused when a total would then go below zero."""
+    programme_ = lock_programme(session, programme, field="programme")
+    old = _held_event(session, programme_, event_id)
+    check_version(old.version, expected_version)
+    reason_ = _reason(reason)
+    _fleet_check(session, programme_, old, None)
+    number = change_set(session, actor)
+    before = snapshot(old)
+    _close(session, old, number)
+    record_change(
+        session, actor=actor, action=Action.VOID, entity="fleet_event", entity_id=pk(old),
+        key=f"{programme_.slug}/{old.id}", before=before, after={"reason": reason_},
+    )  # fmt: skip
+
+
+def _close(session: Session, event: FleetEvent, number: int) -> None:
+    session.execute(
+        update(FleetEvent)
+        .where(col(FleetEvent.id) == event.id)
+        .values(superseded_in=number)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def timeline(events: Iterable[E]) -> list[FleetPoint[E]]:

@@ -20,7 +20,7 @@ from registry.contracts import Contract, signed_by
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
-from registry.history import Known, created_after
+from registry.history import Known, created_after, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MemberRow, Spell, members_where
@@ -142,9 +142,8 @@ _EVENTS = select(
 _TOTALS_KNOWN = _TOTALS.where(
     col(Contract.id).not_in(created_after("contract", bindparam("known")))
 )
-_EVENTS_KNOWN = _EVENTS.where(
-    col(FleetEvent.id).not_in(created_after("fleet_event", bindparam("known")))
-)
+_EVENTS_KNOWN = _EVENTS.where(recorded_by(FleetEvent, bindparam("known")))
+_EVENTS = _EVENTS.where(recorded_by(FleetEvent, None))
 
 
 def programme_view(session: Session, slug: str, on: date, known: Known = None) -> ProgrammeView:

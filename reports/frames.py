@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, Select, func, select
 
+from registry.fleet import FleetEvent
 from registry.history import Known, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
@@ -32,10 +33,6 @@ _QUERIES = {
         LEFT JOIN organisation k ON k.id = c.contractor_id
         LEFT JOIN organisation a ON a.id = c.awarding_organisation_id
         ORDER BY c.programme_id, c.signed, c.id""",
-    "fleet_events": """
-        SELECT id, programme_id, event_date, event_date_precision AS precision, kind, count,
-               asset_type
-        FROM fleet_event ORDER BY programme_id, event_date, id""",
     "citations": """
         SELECT c.entity, c.entity_id, c.confidence, c.note, s.key AS source, s.title,
                s.publisher, s.url, s.published, s.published_precision
@@ -139,7 +136,20 @@ def _standings(known: Known) -> Select[Any]:
     )  # fmt: skip
 
 
-_BUILT = {"spells": _spells, "standings": _standings}
+def _fleet_events(known: Known) -> Select[Any]:
+    """The fleet events the registry holds (corrected and voided ones are replaced)."""
+    t = FleetEvent.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(
+            t.id, t.programme_id, t.event_date, t.event_date_precision.label("precision"),
+            t.kind, t.count, t.asset_type,
+        )
+        .where(recorded_by(t, known))
+        .order_by(t.programme_id, t.event_date, t.id)
+    )  # fmt: skip
+
+
+_BUILT = {"spells": _spells, "standings": _standings, "fleet_events": _fleet_events}
 
 
 def _read(engine: Engine, name: str, known: Known) -> pl.DataFrame:
@@ -148,6 +158,6 @@ def _read(engine: Engine, name: str, known: Known) -> pl.DataFrame:
 
 
 def load_frames(engine: Engine, known: Known = None) -> Frames:
-    """Read every table the reports use; the membership terms as the registry held them at
-    `known` (a change-set number; None: now)."""
+    """Read every table the reports use; the membership and programme terms and the fleet
+    events as the registry held them at `known` (a change-set number; None: now)."""
     return Frames(**{name: _read(engine, name, known) for name in _DATES})

@@ -159,6 +159,7 @@ class _Loader:
                 FleetEvent.event_date_precision == when.precision.value,
                 FleetEvent.count == fields["count"],
                 FleetEvent.asset_type == asset,
+                col(FleetEvent.superseded_in).is_(None),
                 col(FleetEvent.note).is_(None)
                 if fields.get("note") is None
                 else FleetEvent.note == fields["note"],

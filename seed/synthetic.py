@@ -76,7 +76,8 @@ def build_synthetic(
         fleets = {pid: asset for n, pid in enumerate(ids, 1) if (asset := _asset_type(n))}
         _spells(connection, list(_participations(rng, ids, codes, participations)), number)
         _insert(connection, "contract", _contracts(rng, ids, agencies, contractors, contracts))
-        _insert(connection, "fleet_event", _fleet_events(rng, fleets, fleet_events))
+        events = _fleet_events(rng, fleets, fleet_events)
+        _insert(connection, "fleet_event", ({**e, "recorded_in": number} for e in events))
     return {
         "nation": len(codes), "organisation": len(agencies) + len(contractors),
         "programme": programmes, "participation": participations, "contract": contracts,

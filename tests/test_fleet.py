@@ -62,13 +62,31 @@ def test_on_one_date_orders_count_before_deliveries_and_retirements():
     same_day = date(2020, 1, 1)
     events = [
         FleetEvent(
-            id=1, programme_id=1, event_date=same_day, asset_type="X", kind="retired", count=1
+            id=1,
+            programme_id=1,
+            event_date=same_day,
+            asset_type="X",
+            kind="retired",
+            count=1,
+            recorded_in=0,
         ),
         FleetEvent(
-            id=2, programme_id=1, event_date=same_day, asset_type="X", kind="delivered", count=1
+            id=2,
+            programme_id=1,
+            event_date=same_day,
+            asset_type="X",
+            kind="delivered",
+            count=1,
+            recorded_in=0,
         ),
         FleetEvent(
-            id=3, programme_id=1, event_date=same_day, asset_type="X", kind="ordered", count=1
+            id=3,
+            programme_id=1,
+            event_date=same_day,
+            asset_type="X",
+            kind="ordered",
+            count=1,
+            recorded_in=0,
         ),
     ]
     points = running_totals(events)

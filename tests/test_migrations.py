@@ -58,7 +58,8 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
 
 
 def _without_record_time(rows):
-    """Changes without their change set, terms without their ids and change sets."""
+    """Changes without their change set, terms without their ids and change sets, fleet events
+    without their change sets."""
     changes = metadata.tables["change"].columns.keys()
     keep_change = [i for i, name in enumerate(changes) if name != "change_set_id"]
     kept = [[tuple(row[i] for i in keep_change) for row in rows.pop("change")]]
@@ -66,6 +67,9 @@ def _without_record_time(rows):
         names = metadata.tables[table].columns.keys()
         keep = [i for i, n in enumerate(names) if n not in ("id", "recorded_in", "superseded_in")]
         kept.append(sorted(tuple(row[i] for i in keep) for row in rows.pop(table)))
+    names = metadata.tables["fleet_event"].columns.keys()
+    keep = [i for i, n in enumerate(names) if n not in ("recorded_in", "superseded_in")]
+    kept.append([tuple(row[i] for i in keep) for row in rows.pop("fleet_event")])
     return kept
 
 
@@ -195,3 +199,40 @@ def test_upgrading_to_two_axes_keeps_every_answer_and_replays_the_trail(empty_da
         early = known_at(session, datetime(2024, 12, 31, tzinfo=UTC))
         assert programme_view(session, "mmf", date(2020, 1, 1), early).status == "active"
     engine.dispose()
+
+
+def test_fleet_events_upgrade_recorded_in_the_change_set_of_their_audit_row(engine):
+    """0010: each event is recorded in the change set of its create audit row; an event no audit
+    row covers (built in bulk) is known at every moment (change set 0). Nothing is lost."""
+    from sqlmodel import Session
+
+    from registry.fleet import fleet_timeline
+
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+    downgrade(engine, "0009")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM change WHERE entity = 'fleet_event' AND id = "
+                                "(SELECT min(id) FROM change WHERE entity = 'fleet_event')"))  # fmt: skip
+        before = connection.execute(text("SELECT * FROM fleet_event ORDER BY id")).all()
+        created = dict(
+            connection.execute(
+                text(
+                    "SELECT entity_id, change_set_id FROM change "
+                    "WHERE entity = 'fleet_event' AND action = 'create'"
+                )
+            ).all()
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        after = connection.execute(
+            text("SELECT id, recorded_in, superseded_in, corrects FROM fleet_event ORDER BY id")
+        ).all()
+    assert len(after) == len(before) > len(created) > 0
+    assert [tuple(row) for row in after] == [
+        (row.id, created.get(row.id, 0), None, None) for row in before
+    ]
+    with Session(engine) as session:
+        assert [p.event.id for p in fleet_timeline(session, "mmf", known=0)] == [
+            row.id for row in before if row.id not in created
+        ]

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from api import wire
 from api.cache import answer, page_of, serve_cached
-from api.deps import BEARER, EDITOR, actor, etag
+from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, as_of_day, read_when
-from registry.fleet import fleet_timeline, record_fleet_event
+from registry.fleet import (
+    correct_fleet_event,
+    fleet_timeline,
+    record_fleet_event,
+    void_fleet_event,
+)
 
 
 @get(
@@ -72,6 +77,48 @@ def record(
     return Response(wire.fleet_event_out(point), status_code=201, headers=etag(event.version))
 
 
+@patch("/{event_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
+       summary="Correct what was recorded of a fleet event", responses=WRITE_ERRORS,
+       operation_class=documented(body=wire.FleetEventPatch))  # fmt: skip
+def correct(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    event_id: FromPath[int],
+    data: JSONBody[wire.FleetEventPatch],
+) -> Response[wire.FleetEventOut]:
+    """A new row with the fields given replaces the event (its id is new); reads `as_known_on`
+    before this still see the old one. A reason is required; `If-Match` guards against stale
+    edits; refused (422 on `count`) when a total would go below zero."""
+    changes = wire.given(data)
+    reason = changes.pop("reason")
+    event = correct_fleet_event(
+        session, programme=slug, event_id=event_id, changes=changes, reason=reason,
+        actor=actor(request), expected_version=expected_version(request),
+    )  # fmt: skip
+    point = next(p for p in fleet_timeline(session, slug) if p.event.id == event.id)
+    return Response(wire.fleet_event_out(point), headers=etag(event.version))
+
+
+@delete("/{event_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
+        summary="Void a fleet event recorded by mistake", responses=WRITE_ERRORS)  # fmt: skip
+def void(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    event_id: FromPath[int],
+    reason: Annotated[str, QueryParameter(description="Why it is voided (required)")],
+) -> None:
+    """The event no longer counts; it is kept, and reads `as_known_on` before this still count
+    it. Refused (422 on `count`) when a total would then go below zero."""
+    void_fleet_event(
+        session, programme=slug, event_id=event_id, reason=reason, actor=actor(request),
+        expected_version=expected_version(request),
+    )  # fmt: skip
+
+
 router = Router(
-    "/api/programmes/{slug:str}/fleet", route_handlers=[timeline, record], tags=["fleet"]
+    "/api/programmes/{slug:str}/fleet",
+    route_handlers=[timeline, record, correct, void],
+    tags=["fleet"],
 )
