@@ -10,6 +10,7 @@ import msgspec
 import pycountry
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from registry.amendments import ContractAmendment
 from registry.audit import Change, ChangeSet
 from registry.checks import MAX_INT, SLUG
 from registry.choices import (
@@ -21,7 +22,7 @@ from registry.choices import (
     Role,
 )
 from registry.contracts import Contract
-from registry.dates import PartialDate
+from registry.dates import PartialDate, Precision
 from registry.diff import Diff
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
 from registry.money import exponent, format_minor
@@ -436,6 +437,47 @@ class FleetEventIn(Struct, forbid_unknown_fields=True):
     asset_type: AssetType | None = None
     contract: Annotated[int | None, Meta(description="id of a contract of this programme")] = None
     note: Note | None = None
+
+
+class AmendmentIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What changes from `effective` on: at least one of title, value and quantity."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": [name]} for name in ("title", "value", "quantity")]
+    }
+    """Merged into the documented schema (api/docs.py): what the rule asks for."""
+
+    effective: Effective | UnsetType = UNSET
+    title: Title | UnsetType = UNSET
+    value: MoneyIn | UnsetType = UNSET
+    quantity: Count | UnsetType = UNSET
+    note: Note | UnsetType | None = UNSET
+    correction: Correction | UnsetType = UNSET
+
+
+class AmendmentOut(Struct):
+    id: int
+    effective: IsoDate
+    title: str | None
+    value: Money | None
+    quantity: int | None
+    note: str | None
+    correction: bool
+
+
+def amendment_out(amendment: ContractAmendment) -> AmendmentOut:
+    value = amendment.value_minor
+    return AmendmentOut(
+        id=amendment.id or 0,
+        effective=PartialDate(amendment.effective, Precision(amendment.effective_precision))
+        .isoformat(),
+        title=amendment.title,
+        value=money(value, amendment.currency) if value is not None and amendment.currency
+        else None,
+        quantity=amendment.quantity,
+        note=amendment.note,
+        correction=amendment.correction,
+    )  # fmt: skip
 
 
 Reason = Annotated[

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Index, UniqueConstraint, func
+from sqlalchemy import BigInteger, ColumnElement, Index, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
@@ -59,7 +59,7 @@ class Contract(SQLModel, table=True):
         return format_minor(self.value_minor, self.currency)
 
 
-def _check_value(checks: Checks, amount: Any, currency: Any) -> tuple[int | None, str | None]:
+def check_value(checks: Checks, amount: Any, currency: Any) -> tuple[int | None, str | None]:
     if amount in (None, "") and currency in (None, ""):
         return None, None
     if currency in (None, ""):
@@ -103,7 +103,7 @@ def contract_columns(
     kind_ = checks.choice(ContractKind, kind, "kind")
     reference_ = checks.optional_text(reference, "reference", max_length=100)
     signed_ = checks.optional_date(signed, "signed")
-    value_minor, currency_ = _check_value(checks, amount, currency)
+    value_minor, currency_ = check_value(checks, amount, currency)
     contractor_ = check_organisation(session, checks, contractor, "contractor", find)
     awarding = check_organisation(session, checks, awarding_organisation, "awarding_organisation",
                                   find)  # fmt: skip
@@ -174,22 +174,7 @@ def programme_contracts(session: Session, programme: str | Programme) -> list[Co
     return list(session.exec(query))
 
 
-def signed_by(on: date) -> ColumnElement[bool]:
+def signed_by(on: Any) -> ColumnElement[bool]:
     """Contracts signed on or before `on`; one without a known date counts as always signed."""
-    return col(Contract.signed).is_(None) | (col(Contract.signed) <= on)
-
-
-def contract_totals(
-    session: Session, programme: str | Programme | None = None, on: date | None = None
-) -> list[tuple[str, int]]:
-    """Sum of known contract values per currency, as (currency, minor units), by currency;
-    with `on`, only the contracts signed by then."""
-    query = (
-        select(Contract.currency, func.sum(Contract.value_minor))
-        .where(col(Contract.value_minor).is_not(None), *([signed_by(on)] if on else []))
-        .group_by(Contract.currency)
-        .order_by(Contract.currency)
-    )
-    if programme is not None:
-        query = query.where(Contract.programme_id == resolve_programme(session, programme).id)
-    return [(str(currency), int(total or 0)) for currency, total in session.exec(query)]
+    signed: ColumnElement[bool] = col(Contract.signed).is_(None) | (col(Contract.signed) <= on)
+    return signed

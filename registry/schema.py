@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from registry.amendments import ContractAmendment
 from registry.audit import Change, ChangeSet, DataVersion
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
@@ -18,7 +19,8 @@ from registry.web_sessions import WebSession
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "DataVersion", "FleetEvent",
+    "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "ContractAmendment", "DataVersion",
+    "FleetEvent",
     "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
     "Source", "User", "WebSession", "metadata",
 ]  # fmt: skip

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,9 +14,10 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from registry.amendments import AMENDED, as_amended, values_on
 from registry.audit import Change
 from registry.checks import Checks
-from registry.contracts import Contract
+from registry.contracts import Contract, signed_by
 from registry.history import Known, created_after, in_force
 from registry.money import currency_code, to_minor
 from registry.nations import check_nation
@@ -99,13 +101,15 @@ def contracts_page(
     min_value: str | None = None,
     recorded_after: int | None = None,
     recorded_by: int | None = None,
+    on: date | None = None,
     sort: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Contract, programme slug, contractor slug, awarding organisation slug);
-    `recorded_after` / `recorded_by` (change-set numbers) keep the contracts first recorded
-    after the one and by the other."""
+    """Rows of (Contract, programme slug, contractor slug, awarding organisation slug), each
+    contract with its title, value and quantity on `on` (default today; with `on`, only the
+    contracts signed by then) as known at `recorded_by`; `recorded_after` / `recorded_by`
+    (change-set numbers) keep the contracts first recorded after the one and by the other."""
     checks = Checks()
     code = None
     if currency:
@@ -121,31 +125,38 @@ def contracts_page(
             checks.fail("min_value", str(error))
     checks.done()
     # Filters on the contract's own columns, so the count needs no join.
-    filters: list[ColumnElement[bool]] = []
+    filters: list[ColumnElement[bool]] = [] if on is None else [signed_by(on)]
+    value = values_on(session, on or date.today(), recorded_by)
     if programme:
         filters.append(col(Contract.programme_id) == _id_of(session, Programme, programme))
     if contractor:
         filters.append(col(Contract.contractor_id) == _id_of(session, Organisation, contractor))
     if code:
-        filters.append(col(Contract.currency) == code)
+        filters.append(value["currency"] == code)
     if signed_from:
         filters.append(col(Contract.signed) >= signed_from)
     if signed_to:
         filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:
-        filters.append(col(Contract.value_minor) >= minimum)
+        filters.append(value["value_minor"] >= minimum)
     if recorded_by is not None:
         filters.append(col(Contract.id).not_in(created_after("contract", recorded_by)))
     if recorded_after is not None:
         filters.append(col(Contract.id).in_(created_after("contract", recorded_after)))
     order = sort_clause(
         sort,
-        {"signed": Contract.signed, "value": Contract.value_minor, "title": Contract.title,
+        {"signed": Contract.signed, "value": value["value_minor"], "title": value["title"],
          "reference": Contract.reference, "id": Contract.id},
         "signed",
     )  # fmt: skip
     query = (
-        select(Contract, col(Programme.slug), Contractor.slug, Awarding.slug)
+        select(
+            Contract,
+            col(Programme.slug),
+            Contractor.slug,
+            Awarding.slug,
+            *(value[name].label(name) for name in AMENDED),
+        )
         .join(Programme, Contract.programme_id == Programme.id)
         .outerjoin(Contractor, Contract.contractor_id == Contractor.id)
         .outerjoin(Awarding, Contract.awarding_organisation_id == Awarding.id)
@@ -153,7 +164,8 @@ def contracts_page(
         .order_by(*order, Contract.id)
     )
     count = select(func.count(Contract.id)).where(*filters)
-    return paginate(session, query, limit=limit, offset=offset, count=count)
+    page = paginate(session, query, limit=limit, offset=offset, count=count)
+    return replace(page, items=[(as_amended(row[0], row[4:]), *row[1:4]) for row in page.items])
 
 
 def _id_of(session: Session, table: type[Programme] | type[Organisation], slug: str) -> int:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, func, select
+from sqlalchemy import BindParameter, and_, bindparam, select
 from sqlmodel import Session, col
 
-from registry.contracts import Contract, signed_by
+from registry.amendments import amended_totals
+from registry.contracts import Contract
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
@@ -120,16 +121,7 @@ def _programme(known: Known) -> Any:
 
 
 _PROGRAMME: dict[bool, Any] = {}
-_TOTALS = (
-    select(Contract.currency, func.sum(Contract.value_minor))
-    .where(
-        col(Contract.programme_id) == bindparam("id"),
-        col(Contract.value_minor).is_not(None),
-        signed_by(bindparam("on")),
-    )
-    .group_by(Contract.currency)
-    .order_by(Contract.currency)
-)
+_TOTALS = amended_totals([col(Contract.programme_id) == bindparam("id")], bindparam("on"))
 _EVENTS = select(
     FleetEvent.id,
     FleetEvent.event_date,
@@ -139,8 +131,13 @@ _EVENTS = select(
     FleetEvent.asset_type,
 ).where(col(FleetEvent.programme_id) == bindparam("id"))
 # As known at a change set: only the contracts and fleet events recorded by then.
-_TOTALS_KNOWN = _TOTALS.where(
-    col(Contract.id).not_in(created_after("contract", bindparam("known")))
+_TOTALS_KNOWN = amended_totals(
+    [
+        col(Contract.programme_id) == bindparam("id"),
+        col(Contract.id).not_in(created_after("contract", bindparam("known"))),
+    ],
+    bindparam("on"),
+    bindparam("known"),
 )
 _EVENTS_KNOWN = _EVENTS.where(recorded_by(FleetEvent, bindparam("known")))
 _EVENTS = _EVENTS.where(recorded_by(FleetEvent, None))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, Select, func, select
 
+from registry.amendments import amended
+from registry.contracts import Contract
 from registry.fleet import FleetEvent
-from registry.history import Known, recorded_by
+from registry.history import Known, created_after, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
@@ -25,14 +28,6 @@ _QUERIES = {
         FROM programme p
         ORDER BY p.name, p.id""",
     "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
-    "contracts": """
-        SELECT c.id, c.programme_id, c.reference, c.title, c.kind, c.signed,
-               c.signed_precision, c.value_minor, c.currency, k.name AS contractor,
-               a.name AS agency, c.quantity, c.item
-        FROM contract c
-        LEFT JOIN organisation k ON k.id = c.contractor_id
-        LEFT JOIN organisation a ON a.id = c.awarding_organisation_id
-        ORDER BY c.programme_id, c.signed, c.id""",
     "citations": """
         SELECT c.entity, c.entity_id, c.confidence, c.note, s.key AS source, s.title,
                s.publisher, s.url, s.published, s.published_precision
@@ -136,6 +131,28 @@ def _standings(known: Known) -> Select[Any]:
     )  # fmt: skip
 
 
+def _contracts(known: Known) -> Select[Any]:
+    """Every contract recorded by `known`, with its title, value and quantity today as known
+    then (the latest amendment in force, `registry.amendments.amended`)."""
+    c = Contract.__table__.c  # type: ignore[attr-defined]
+    k, a = (Organisation.__table__.alias(name) for name in ("k", "a"))  # type: ignore[attr-defined]
+    today = date.today()
+    return (
+        select(
+            c.id, c.programme_id, c.reference, amended("title", today, known).label("title"),
+            c.kind, c.signed, c.signed_precision,
+            amended("value_minor", today, known).label("value_minor"),
+            amended("currency", today, known).label("currency"), k.c.name.label("contractor"),
+            a.c.name.label("agency"), amended("quantity", today, known).label("quantity"),
+            c.item,
+        )
+        .outerjoin(k, k.c.id == c.contractor_id)
+        .outerjoin(a, a.c.id == c.awarding_organisation_id)
+        .where(*([] if known is None else [c.id.not_in(created_after("contract", known))]))
+        .order_by(c.programme_id, c.signed, c.id)
+    )  # fmt: skip
+
+
 def _fleet_events(known: Known) -> Select[Any]:
     """The fleet events the registry holds (corrected and voided ones are replaced)."""
     t = FleetEvent.__table__.c  # type: ignore[attr-defined]
@@ -149,7 +166,10 @@ def _fleet_events(known: Known) -> Select[Any]:
     )  # fmt: skip
 
 
-_BUILT = {"spells": _spells, "standings": _standings, "fleet_events": _fleet_events}
+_BUILT = {
+    "spells": _spells, "standings": _standings, "contracts": _contracts,
+    "fleet_events": _fleet_events,
+}  # fmt: skip
 
 
 def _read(engine: Engine, name: str, known: Known) -> pl.DataFrame:

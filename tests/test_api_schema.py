@@ -30,6 +30,7 @@ DATA_RULE_FIELDS = {
     "contract",  # a contract of this programme
     "count", "asset_type",  # the fleet's running totals; the programme's own asset type
     "joined", "left", "cost_share",  # the spells and shares already recorded
+    "effective",  # a change's date, bound by the record's own (joined, signed)
     "min_value",  # decimals allowed by the `currency` given beside it
     "slug", "reference",  # taken already (409) or freed by the rule on history
     "file",  # an import file's columns and rows, which the document describes only as text

@@ -2,7 +2,8 @@
 
 import pytest
 
-from registry.contracts import add_contract, contract_totals, programme_contracts
+from registry.amendments import contract_totals
+from registry.contracts import add_contract, programme_contracts
 from registry.errors import Conflict, InvalidValue, NotFound
 from tests.factories import ACTOR, make_organisation, make_programme
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from registry.amendments import contract_totals
 from registry.audit import Change
-from registry.contracts import contract_totals
 from registry.database import unit_of_work
 from registry.fleet import FleetSize, fleet_on
 from registry.participation import members_on, nation_programmes_on

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry.contracts import Contract, contract_totals
+from registry.amendments import contract_totals
+from registry.contracts import Contract
 from registry.database import make_engine
 from registry.fleet import FleetEvent, running_totals
 from registry.participation import FULL_SHARE_BP, Participation, Spell, members_on, spells

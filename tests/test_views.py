@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from registry.contracts import contract_totals
+from registry.amendments import contract_totals
 from registry.errors import NotFound
 from registry.fleet import fleet_on
 from registry.participation import members_on

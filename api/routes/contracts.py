@@ -13,21 +13,25 @@ from sqlmodel import Session
 
 from api import wire
 from api.cache import answer, serve_cached
-from api.deps import BEARER, EDITOR, actor, etag
+from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import LIST_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import (
     AsKnownOn,
+    AsOf,
     ContractSort,
     Currency,
     FormatParam,
     Limit,
     MinValue,
     Offset,
+    as_of_day,
     read_when,
 )
-from registry.contracts import add_contract
-from registry.errors import RegistryError
+from registry.amendments import amend_contract, amendments
+from registry.checks import MAX_INT
+from registry.contracts import Contract, add_contract
+from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
 from registry.search import contracts_page
 
@@ -67,6 +71,7 @@ def all_contracts(
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
     min_value: MinValue = None,
+    as_of: AsOf = None,
     as_known_on: AsKnownOn = None,
     sort: ContractSort = None,
     limit: Limit = 50,
@@ -74,12 +79,14 @@ def all_contracts(
     format: FormatParam = None,
 ) -> wire.Page[wire.ContractOut]:
     """Filters: programme and contractor slugs, currency, signed range, `min_value` (decimal, in
-    `currency` when given); `as_known_on` keeps the contracts recorded by then. Sort: signed
-    (default), value, title, reference, id."""
+    `currency` when given). Each contract shows its title, value and quantity on `as_of`
+    (default today: the latest amendment in force then), and with `as_of` only the contracts
+    signed by then; `as_known_on` keeps the contracts and amendments recorded by then. Sort:
+    signed (default), value, title, reference, id."""
     return _list(  # type: ignore[no-any-return]
         request, session, "contracts", limit, offset, format, programme=programme,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
-        min_value=min_value, sort=sort,
+        min_value=min_value, sort=sort, on=None if as_of is None else as_of_day(as_of),
         recorded_by=read_when(session, None, as_known_on).known,
     )  # fmt: skip
 
@@ -101,6 +108,7 @@ def programme_contracts(
     signed_from: FromQuery[date | None] = None,
     signed_to: FromQuery[date | None] = None,
     min_value: MinValue = None,
+    as_of: AsOf = None,
     as_known_on: AsKnownOn = None,
     sort: ContractSort = None,
     limit: Limit = 50,
@@ -112,7 +120,7 @@ def programme_contracts(
     return _list(  # type: ignore[no-any-return]
         request, session, f"{slug}-contracts", limit, offset, format, programme=slug,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
-        min_value=min_value, sort=sort,
+        min_value=min_value, sort=sort, on=None if as_of is None else as_of_day(as_of),
         recorded_by=read_when(session, None, as_known_on).known,
     )  # fmt: skip
 
@@ -147,6 +155,54 @@ def on_the_wire(error: RegistryError) -> RegistryError:
     return type(error)([replace(e, field=renamed.get(e.field, e.field)) for e in error.errors])
 
 
+@post("/api/programmes/{slug:str}/contracts/{contract_id:int}/amendments", sync_to_thread=False,
+      opt=EDITOR, security=BEARER, summary="Amend a contract from a date, or correct it",
+      responses=WRITE_ERRORS, operation_class=documented(body=wire.AmendmentIn))  # fmt: skip
+def amend(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    contract_id: FromPath[int],
+    data: JSONBody[wire.AmendmentIn],
+) -> Response[wire.ContractOut]:
+    """A new title, value or quantity from `effective` (default today; earlier dates keep the
+    values before). With `"correction": true` it fixes what was recorded, from the signing
+    unless `effective` is given. The signed values stay; reads `as_known_on` before this answer
+    without it. `If-Match` guards against stale edits. Answers the contract as it reads today."""
+    fields = wire.given(data)
+    value = fields.pop("value", None)
+    try:
+        amend_contract(
+            session, programme=slug, contract_id=contract_id, actor=actor(request),
+            amount=value.amount if value else None, currency=value.currency if value else None,
+            expected_version=expected_version(request), **fields,
+        )  # fmt: skip
+    except RegistryError as error:
+        raise on_the_wire(error) from None
+    row = next(r for r in contracts_page(session, programme=slug, limit=None).items
+               if r[0].id == contract_id)  # fmt: skip
+    return Response(wire.contract_out(*row), status_code=201, headers=etag(row[0].version))
+
+
+@get("/api/programmes/{slug:str}/contracts/{contract_id:int}/amendments", sync_to_thread=False,
+     summary="A contract's amendments", responses=LIST_ERRORS)  # fmt: skip
+def list_amendments(
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    contract_id: FromPath[int],
+    as_known_on: AsKnownOn = None,
+) -> list[wire.AmendmentOut]:
+    """By effective date; with `as_known_on`, those recorded by then."""
+    programme = get_programme(session, slug)
+    contract = session.get(Contract, contract_id) if contract_id <= MAX_INT else None
+    if contract is None or contract.programme_id != programme.id:
+        raise NotFound("contract_id", f"no contract {contract_id} in {slug}")
+    known = read_when(session, None, as_known_on).known
+    return [wire.amendment_out(a) for a in amendments(session, contract_id, known)]
+
+
 router = Router(
-    "/", route_handlers=[all_contracts, programme_contracts, create], tags=["contracts"]
+    "/",
+    route_handlers=[all_contracts, programme_contracts, create, amend, list_amendments],
+    tags=["contracts"],
 )

@@ -1,0 +1,189 @@
+"""Contract amendments: a new title, value or quantity from an effective date.
+
+A contract's row keeps what was signed and is never rewritten. An amendment holds from its
+effective date on: a contract's value (title, quantity) on a date is that of the latest
+amendment in force then that sets it, else the signed one (`amended`, the one rule every read
+uses). A correction is an amendment that fixes what was recorded rather than a change in the
+world: by default it holds from the signing. Amendments are recorded in a change set, so reads
+`as_known_on` before one answer without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Index, Select, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel, col
+
+from registry.audit import change_set, record_change, snapshot
+from registry.checks import MAX_INT, Checks, check_version
+from registry.choices import Action
+from registry.contracts import Contract, check_value, contract_key, signed_by
+from registry.database import pk
+from registry.dates import PartialDate
+from registry.errors import InvalidValue, NotFound
+from registry.history import Known, recorded_by
+from registry.programmes import Programme, lock_programme, resolve_programme
+
+AMENDED = ("title", "value_minor", "currency", "quantity")
+"""The contract columns an amendment may set."""
+
+
+class ContractAmendment(SQLModel, table=True):
+    """From `effective` on, the contract's title, value or quantity (those not null here)."""
+
+    __tablename__ = "contract_amendment"
+    __table_args__ = (Index("ix_contract_amendment_contract", "contract_id", "effective"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id")
+    effective: date
+    effective_precision: str = Field(default="day", max_length=5)
+    title: str | None = Field(default=None, max_length=300)
+    value_minor: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    quantity: int | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    correction: bool = False
+    recorded_in: int = Field(foreign_key="change_set.id")
+    superseded_in: int | None = Field(default=None, foreign_key="change_set.id")
+
+
+def amended(field: str, on: Any, known: Any = None) -> ColumnElement[Any]:
+    """The contract's `field` on `on` as known at `known` (bind parameters welcome): the latest
+    amendment in force then that sets it, else the signed value."""
+    a = aliased(ContractAmendment)
+    column = getattr(a, field)
+    latest = (
+        select(column)
+        .where(
+            col(a.contract_id) == col(Contract.id),
+            col(a.effective) <= on,
+            recorded_by(a, known),
+            column.is_not(None),
+        )
+        .order_by(col(a.effective).desc(), col(a.id).desc())
+        .limit(1)
+        .correlate(Contract)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, getattr(Contract, field))
+
+
+def values_on(session: Session, on: Any, known: Any = None) -> dict[str, ColumnElement[Any]]:
+    """Each amendable column as a list reads it on `on` as known at `known`: `amended`, or the
+    signed column itself while no contract has an amendment (so filters keep their index)."""
+    if session.execute(select(col(ContractAmendment.id)).limit(1)).first() is None:
+        return {name: getattr(Contract, name) for name in AMENDED}
+    return {name: amended(name, on, known) for name in AMENDED}
+
+
+def as_amended(contract: Contract, values: Sequence[Any]) -> Contract:
+    """The contract with the amendable columns read (`values_on`, in `AMENDED` order): itself
+    when they are as signed, else an unsaved copy carrying them."""
+    changed = {n: v for n, v in zip(AMENDED, values, strict=True) if getattr(contract, n) != v}
+    return Contract(**{**contract.model_dump(), **changed}) if changed else contract
+
+
+def amended_totals(
+    where: list[Any], on: Any, known: Any = None, *, signed: bool = True
+) -> Select[Any]:
+    """(currency, total in minor units) of the contracts matching `where` (and signed by `on`,
+    unless `signed` is false), each at its value on `on` as known at `known`, by currency."""
+    rows = (
+        select(
+            amended("currency", on, known).label("currency"),
+            amended("value_minor", on, known).label("value"),
+        )
+        .where(*where, *([signed_by(on)] if signed else []))
+        .subquery()
+    )
+    return (
+        select(rows.c.currency, func.sum(rows.c.value))
+        .where(rows.c.value.is_not(None))
+        .group_by(rows.c.currency)
+        .order_by(rows.c.currency)
+    )
+
+
+def contract_totals(
+    session: Session, programme: str | Programme | None = None, on: date | None = None
+) -> list[tuple[str, int]]:
+    """Sum of known contract values per currency, as (currency, minor units), by currency:
+    of the contracts signed by `on` at their value then (default: every contract, today)."""
+    where = [] if programme is None else [
+        col(Contract.programme_id) == resolve_programme(session, programme).id
+    ]  # fmt: skip
+    query = amended_totals(where, on or date.today(), signed=on is not None)
+    return [(str(currency), int(total or 0)) for currency, total in session.execute(query)]
+
+
+def amendments(session: Session, contract_id: int, known: Known = None) -> list[ContractAmendment]:
+    """The contract's amendments the registry holds (held at `known`), by effective date."""
+    return list(
+        session.scalars(
+            select(ContractAmendment)
+            .where(
+                col(ContractAmendment.contract_id) == contract_id,
+                recorded_by(ContractAmendment, known),
+            )
+            .order_by(col(ContractAmendment.effective), col(ContractAmendment.id))
+        )
+    )
+
+
+def amend_contract(
+    session: Session,
+    *,
+    programme: str,
+    contract_id: Any,
+    effective: PartialDate | date | str | None = None,
+    title: Any = None,
+    amount: Any = None,
+    currency: Any = None,
+    quantity: Any = None,
+    note: Any = None,
+    correction: bool = False,
+    actor: str,
+    expected_version: int | None = None,
+) -> Contract:
+    """Amend a contract from `effective` (default today; a correction: from the signing)."""
+    programme_ = lock_programme(session, programme, field="programme")
+    known = isinstance(contract_id, int) and 1 <= contract_id <= MAX_INT
+    contract = session.get(Contract, contract_id, populate_existing=True) if known else None
+    if contract is None or contract.programme_id != programme_.id:
+        raise NotFound("id", f"no contract {contract_id} in {programme_.slug}")
+    check_version(contract.version, expected_version)
+    checks = Checks()
+    effective_ = checks.optional_date(effective, "effective")
+    title_ = checks.optional_text(title, "title", max_length=300)
+    value_minor, currency_ = check_value(checks, amount, currency)
+    quantity_ = checks.optional_positive_int(quantity, "quantity")
+    note_ = checks.optional_text(note, "note")
+    checks.done()
+    if title_ is None and value_minor is None and quantity_ is None:
+        raise InvalidValue("value", "give a new title, value or quantity")
+    signed = contract.signed_on
+    when = effective_ or (signed if correction and signed else PartialDate(date.today()))
+    if signed is not None and when.start < signed.start:
+        raise InvalidValue("effective", f"{when} is before the contract was signed ({signed})")
+    number = change_set(session, actor)
+    amendment = ContractAmendment(
+        contract_id=pk(contract), effective=when.start, effective_precision=when.precision.value,
+        title=title_, value_minor=value_minor, currency=currency_, quantity=quantity_,
+        note=note_, correction=correction, recorded_in=number,
+    )  # fmt: skip
+    session.add(amendment)
+    before = snapshot(contract)
+    contract.version += 1  # If-Match compares it; the signed values stay as they were
+    session.add(contract)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CORRECT if correction else Action.UPDATE,
+        entity="contract", entity_id=pk(contract), key=contract_key(programme_, before),
+        before=before, after={**snapshot(contract), "amendment": snapshot(amendment)},
+    )  # fmt: skip
+    return contract
