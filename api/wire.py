@@ -22,6 +22,7 @@ from registry.choices import (
     Role,
 )
 from registry.contracts import Contract
+from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.diff import Diff
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
@@ -295,6 +296,14 @@ class FleetChangeOut(Struct):
     after: FleetOut | None
 
 
+class AmendedOut(Struct):
+    """An amendment with the contract it amends."""
+
+    contract: int
+    reference: str | None
+    amendment: AmendmentOut
+
+
 class DiffOut(Struct, rename={"start": "from", "end": "to"}):
     start: str
     end: str
@@ -303,6 +312,7 @@ class DiffOut(Struct, rename={"start": "from", "end": "to"}):
     changed: list[FieldChangeOut]
     fleet: FleetChangeOut
     contracts: list[ContractOut]
+    amended: list[AmendedOut]
 
 
 class ChangeSetOut(Struct):
@@ -656,6 +666,7 @@ def diff_out(diff: Diff, start: str, end: str, asset_type: str | None, programme
             fleet_out(diff.fleet_before, asset_type), fleet_out(diff.fleet_after, asset_type)
         ),
         contracts=[contract_out(c, programme, by, awarded) for c, _, by, awarded in diff.contracts],
+        amended=[AmendedOut(pk(c), c.reference, amendment_out(a)) for c, a in diff.amended],
     )
 
 

@@ -121,6 +121,21 @@ def contract_totals(
     return [(str(currency), int(total or 0)) for currency, total in session.execute(query)]
 
 
+def amended_between(
+    session: Session, programme: Programme, *when: ColumnElement[bool], known: Known = None
+) -> list[tuple[Contract, ContractAmendment]]:
+    """The programme's contracts with each amendment matching `when` (held at `known`), by
+    effective date."""
+    rows = session.execute(
+        select(Contract, ContractAmendment)
+        .join(ContractAmendment, col(ContractAmendment.contract_id) == col(Contract.id))
+        .where(col(Contract.programme_id) == programme.id, recorded_by(ContractAmendment, known),
+               *when)
+        .order_by(col(ContractAmendment.effective), col(ContractAmendment.id))
+    ).all()  # fmt: skip
+    return [(contract, amendment) for contract, amendment in rows]
+
+
 def amendments(session: Session, contract_id: int, known: Known = None) -> list[ContractAmendment]:
     """The contract's amendments the registry holds (held at `known`), by effective date."""
     return list(

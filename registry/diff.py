@@ -2,9 +2,9 @@
 
 Between two dates: the nations that joined or left in between, every term that changed in
 between (field, before, after, the day it took effect), the fleet on each date and the contracts
-signed in between. Between two moments: the same, for what the registry learnt in between —
-spells recorded, leaves recorded, values corrected or changed (compared on every day a term
-starts, as known at each moment), fleet events and contracts recorded.
+signed and amended in between. Between two moments: the same, for what the registry learnt in
+between — spells recorded, leaves recorded, values corrected or changed (compared on every day a
+term starts, as known at each moment), fleet events, contracts and amendments recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, col
 
+from registry.amendments import ContractAmendment, amended_between
+from registry.contracts import Contract
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent, FleetSize, fleet_timeline, sizes_on, timeline
 from registry.history import Known, holds
@@ -47,6 +49,8 @@ class Diff:
     fleet_after: list[FleetSize]
     contracts: list[Any]
     """Rows as `registry.search.contracts_page` gives them."""
+    amended: list[tuple[Contract, ContractAmendment]]
+    """Contracts amended in between: effective then (dates) or recorded then (moments)."""
 
 
 def _where(programme: Programme) -> list[Any]:
@@ -73,6 +77,8 @@ def between_dates(session: Session, slug: str, start: date, end: date, known: Kn
         [] if end <= start else  # nothing between; and no day after the calendar's last
         contracts_page(session, programme=slug, signed_from=start + timedelta(days=1),
                        signed_to=end, recorded_by=known, limit=None).items,
+        amended_between(session, programme, col(ContractAmendment.effective) > start,
+                        col(ContractAmendment.effective) <= end, known=known),
     )  # fmt: skip
 
 
@@ -102,6 +108,8 @@ def between_moments(
         sizes_on(timeline(_events(session, programme, end)), on),
         contracts_page(session, programme=slug, recorded_after=start, recorded_by=end,
                        limit=None).items,
+        amended_between(session, programme, col(ContractAmendment.recorded_in) > (start or 0),
+                        known=end),
     )  # fmt: skip
 
 

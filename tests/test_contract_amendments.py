@@ -147,3 +147,24 @@ def test_a_viewer_cannot_amend(engine, client, tokens):
                     Authorization=f"Bearer {tokens['viewer']}")  # fmt: skip
     assert response.status_code == 403
     assert dump(engine) == before
+
+
+def test_the_diff_lists_amendments_effective_or_recorded_in_between(client, tokens):
+    signed = contract(client)
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    assert (
+        amend(client, tokens, signed["id"], {"quantity": 4, "effective": "2026-02"}).status_code
+        == 201
+    )
+    diff = client.get(
+        f"/api/programmes/{SLUG}/diff", params={"from": "2026-01-31", "to": "2026-02-28"}
+    )
+    assert [(a["reference"], a["amendment"]["quantity"]) for a in diff.json()["amended"]] == [
+        ("nspa-munitions-2025", 4)
+    ]
+    outside = client.get(
+        f"/api/programmes/{SLUG}/diff", params={"from": "2026-02-01", "to": "2026-03-01"}
+    )
+    assert outside.json()["amended"] == []
+    learnt = client.get(f"/api/programmes/{SLUG}/diff", params={"known_from": known_before})
+    assert [a["contract"] for a in learnt.json()["amended"]] == [signed["id"]]

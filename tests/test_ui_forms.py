@@ -327,3 +327,80 @@ def test_the_confirmation_names_this_posts_change_even_with_a_reused_request_id(
         headers=headers, follow_redirects=False,
     )  # fmt: skip
     assert again.headers["location"] == f"{MMF}?saved=0"
+
+
+# ---- Correct or void a fleet event, amend a contract --------------------------------------------
+
+
+def _fleet_edit_path(client) -> str:
+    page = Html(client.get(MMF).text)
+    return next(link for link in page.links if link.startswith(f"{MMF}/fleet/") and "edit" in link)
+
+
+def test_correcting_a_fleet_event_replaces_it_and_keeps_the_reason(client, engine, editor):
+    path = _fleet_edit_path(client)
+    form = Html(client.get(path).text)
+    fields = {name: form.values[name] or "" for name in ("kind", "date", "count", "asset_type",
+                                                          "note", "version")}  # fmt: skip
+    response = post(client, path, editor, **(fields | {"note": "corrected note",
+                                                       "reason": "name as reported"}))  # fmt: skip
+    change = saved_change(engine, response)
+    assert (change.action, change.entity) == ("correct", "fleet_event")
+    assert change.after
+    assert change.after["reason"] == "name as reported"
+    assert change.after["note"] == "corrected note"
+    page = Html(client.get(response.headers["location"]).text)
+    assert "corrected by editor" in page.words
+
+
+def test_voiding_a_fleet_event_takes_a_row_out_of_the_timeline(client, engine, editor):
+    rows_before = len(Html(client.get(MMF).text).rows["fleet"])
+    # The last event: voiding it leaves every total at or above zero.
+    page = Html(client.get(MMF).text)
+    path = [link for link in page.links if link.startswith(f"{MMF}/fleet/") and "edit" in link][-1]
+    response = post(client, path, editor, action="void", reason="entered twice",
+                    version=version_of(client, path))  # fmt: skip
+    change = saved_change(engine, response)
+    assert (change.action, change.after) == ("void", {"reason": "entered twice"})
+    assert len(Html(client.get(MMF).text).rows["fleet"]) == rows_before - 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"reason": ""}, "reason"), ({"count": "0", "reason": "r"}, "count"),
+     ({"date": "soon", "reason": "r"}, "date")],
+)  # fmt: skip
+def test_a_refused_fleet_correction_names_the_field(client, engine, editor, fields, field):
+    path = _fleet_edit_path(client)
+    form = Html(client.get(path).text)
+    base = {name: form.values[name] or "" for name in ("kind", "date", "count", "asset_type",
+                                                        "note", "version")}  # fmt: skip
+    page = refused(client, engine, path, editor, 422, field, **(base | {"note": "x"} | fields))
+    assert page.values["reason"] == fields["reason"]
+
+
+def _amend_path(client) -> str:
+    page = Html(client.get(MMF).text)
+    return next(link for link in page.links if link.endswith("/amend"))
+
+
+def test_amending_a_contract_from_a_date_is_saved(client, engine, editor):
+    path = _amend_path(client)
+    response = post(client, path, editor, kind="change", effective="2026-01", title="",
+                    amount="", currency="EUR", quantity="3", note="three aircraft",
+                    version=version_of(client, path))  # fmt: skip
+    change = saved_change(engine, response)
+    assert (change.action, change.entity) == ("update", "contract")
+    assert change.after
+    assert change.after["amendment"]["quantity"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({}, "value"), ({"quantity": "-1"}, "quantity"), ({"effective": "1999", "quantity": "2"}, "effective"),
+     ({"amount": "lots"}, "amount")],
+)  # fmt: skip
+def test_a_refused_amendment_names_the_field(client, engine, editor, fields, field):
+    path = _amend_path(client)
+    base = {"kind": "change", "currency": "EUR", "version": version_of(client, path)}
+    refused(client, engine, path, editor, 422, field, **(base | fields))

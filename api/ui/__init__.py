@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.static_files import create_static_files_router
 
 import reports
-from api.ui import auth, forms, pages
+from api.ui import auth, corrections, forms, pages
 from api.ui.render import page
 from registry.errors import RegistryError
 
@@ -55,6 +55,10 @@ router = Router(
         forms.contract_add,
         forms.fleet_new,
         forms.fleet_add,
+        corrections.fleet_edit,
+        corrections.fleet_correct,
+        corrections.contract_amend_form,
+        corrections.contract_amend,
     ],
     guards=[auth.ui_guard],
     exception_handlers={
