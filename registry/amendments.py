@@ -174,7 +174,8 @@ def amend_contract(
     check_version(contract.version, expected_version)
     checks = Checks()
     effective_ = checks.optional_date(effective, "effective")
-    title_ = checks.optional_text(title, "title", max_length=300)
+    # A title given must not be blank: an amendment cannot take the title away.
+    title_ = None if title is None else checks.text(title, "title", max_length=300)
     value_minor, currency_ = check_value(checks, amount, currency)
     quantity_ = checks.optional_positive_int(quantity, "quantity")
     note_ = checks.optional_text(note, "note")

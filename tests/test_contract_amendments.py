@@ -118,6 +118,7 @@ def test_a_new_title_and_quantity_leave_the_value_alone(client, tokens):
                      "value.amount", id="too-many-decimals"),
         pytest.param(None, {"quantity": 2}, {"If-Match": '"5"'}, 412, None, id="stale"),
         pytest.param(None, {"quantity": 0}, {}, 422, "quantity", id="zero-quantity"),
+        pytest.param(None, {"title": "  ", "quantity": 2}, {}, 422, "title", id="blank-title"),
     ],
 )  # fmt: skip
 def test_amendments_refused(

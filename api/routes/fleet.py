@@ -107,7 +107,12 @@ def void(
     session: NamedDependency[Session],
     slug: FromPath[str],
     event_id: FromPath[int],
-    reason: Annotated[str, QueryParameter(description="Why it is voided (required)")],
+    reason: Annotated[
+        str,
+        QueryParameter(
+            pattern=r"\S", max_length=2000, description="Why it is voided (required, not blank)"
+        ),
+    ],
 ) -> None:
     """The event no longer counts; it is kept, and reads `as_known_on` before this still count
     it. Refused (422 on `count`) when a total would then go below zero."""
