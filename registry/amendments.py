@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, Index, Select, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col
 
-from registry.audit import change_set, record_change, snapshot
+from registry.audit import begin_write, change_set, record_change, snapshot
 from registry.checks import MAX_INT, Checks, check_version
 from registry.choices import Action
 from registry.contracts import Contract, check_value, contract_key, signed_by
@@ -153,8 +153,8 @@ def amendments(session: Session, contract_id: int, known: Known = None) -> list[
 def amend_contract(
     session: Session,
     *,
-    programme: str,
     contract_id: Any,
+    programme: str | None = None,
     effective: PartialDate | date | str | None = None,
     title: Any = None,
     amount: Any = None,
@@ -165,12 +165,17 @@ def amend_contract(
     actor: str,
     expected_version: int | None = None,
 ) -> Contract:
-    """Amend a contract from `effective` (default today; a correction: from the signing)."""
-    programme_ = lock_programme(session, programme, field="programme")
+    """Amend a contract from `effective` (default today; a correction: from the signing); with
+    `programme`, only a contract of that programme."""
+    begin_write(session)
     known = isinstance(contract_id, int) and 1 <= contract_id <= MAX_INT
     contract = session.get(Contract, contract_id, populate_existing=True) if known else None
-    if contract is None or contract.programme_id != programme_.id:
-        raise NotFound("id", f"no contract {contract_id} in {programme_.slug}")
+    owner = session.get(Programme, contract.programme_id) if contract else None
+    if contract is None or owner is None or programme not in (None, owner.slug):
+        raise NotFound(
+            "id", f"no contract {contract_id}" + (f" in {programme}" if programme else "")
+        )
+    programme_ = lock_programme(session, owner.slug, field="programme")
     check_version(contract.version, expected_version)
     checks = Checks()
     effective_ = checks.optional_date(effective, "effective")

@@ -94,6 +94,7 @@ def contracts_page(
     session: Session,
     *,
     programme: str | None = None,
+    id: int | None = None,
     contractor: str | None = None,
     currency: str | None = None,
     signed_from: date | None = None,
@@ -129,6 +130,8 @@ def contracts_page(
     value = values_on(session, on or date.today(), recorded_by)
     if programme:
         filters.append(col(Contract.programme_id) == _id_of(session, Programme, programme))
+    if id is not None:
+        filters.append(col(Contract.id) == id)
     if contractor:
         filters.append(col(Contract.contractor_id) == _id_of(session, Organisation, contractor))
     if code:

@@ -35,8 +35,7 @@ def totals(client: TestClient[Any], **params: str) -> list[dict[str, str]]:
 
 
 def amend(client, tokens, id_, body, **headers):
-    return send(client, "POST", f"{CONTRACTS}/{id_}/amendments", body,
-                **editor(tokens, **headers))  # fmt: skip
+    return send(client, "PATCH", f"/api/contracts/{id_}", body, **editor(tokens, **headers))
 
 
 def test_an_amendment_holds_from_its_date_and_the_signed_value_before(client, tokens):
@@ -47,7 +46,7 @@ def test_an_amendment_holds_from_its_date_and_the_signed_value_before(client, to
     response = amend(client, tokens, signed["id"],
                      {"effective": "2026-01", "value": {"amount": "5000000000", "currency": "EUR"},
                       "note": "framework ceiling raised"}, **{"If-Match": '"1"'})  # fmt: skip
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     assert response.json()["value"]["amount"] == "5000000000.00"
     assert response.headers["etag"] == '"2"'
     assert contract(client, as_of="2025-12-31")["value"]["amount"] == "4700000000.00"
@@ -59,11 +58,11 @@ def test_an_amendment_holds_from_its_date_and_the_signed_value_before(client, to
         {"amount": "4700000000.00", "currency": "EUR"}
     ]
     assert contract(client, as_known_on=known_before)["value"]["amount"] == "4700000000.00"
-    listed = client.get(f"{CONTRACTS}/{signed['id']}/amendments").json()
+    listed = client.get(f"/api/contracts/{signed['id']}/amendments").json()
     assert [(a["effective"], a["value"]["amount"], a["correction"]) for a in listed] == [
         ("2026-01", "5000000000.00", False)
     ]
-    assert client.get(f"{CONTRACTS}/{signed['id']}/amendments",
+    assert client.get(f"/api/contracts/{signed['id']}/amendments",
                       params={"as_known_on": known_before}).json() == []  # fmt: skip
     change = newest_change(client)
     assert (change["action"], change["entity"], change["before"]["value_minor"]) == (
@@ -80,7 +79,7 @@ def test_a_value_filter_and_sort_read_the_amended_value(client, tokens):
             signed["id"],
             {"value": {"amount": "1", "currency": "EUR"}, "correction": True},
         ).status_code
-        == 201
+        == 200
     )
     every = client.get("/api/contracts", params={"min_value": "2", "limit": "500"}).json()
     assert signed["id"] not in [c["id"] for c in every["items"]]
@@ -97,7 +96,7 @@ def test_a_new_title_and_quantity_leave_the_value_alone(client, tokens):
         signed["id"],
         {"title": "Munitions frameworks, phase 2", "quantity": 3, "effective": "2026-03-01"},
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     now = contract(client)
     assert (now["title"], now["quantity"], now["value"]) == (
         "Munitions frameworks, phase 2", 3, signed["value"],
@@ -144,7 +143,7 @@ def test_amendments_refused(
 def test_a_viewer_cannot_amend(engine, client, tokens):
     id_ = contract(client)["id"]
     before = dump(engine)
-    response = send(client, "POST", f"{CONTRACTS}/{id_}/amendments", {"quantity": 2},
+    response = send(client, "PATCH", f"/api/contracts/{id_}", {"quantity": 2},
                     Authorization=f"Bearer {tokens['viewer']}")  # fmt: skip
     assert response.status_code == 403
     assert dump(engine) == before
@@ -155,7 +154,7 @@ def test_the_diff_lists_amendments_effective_or_recorded_in_between(client, toke
     known_before = recorded_at(client, newest_change(client)["change_set"])
     assert (
         amend(client, tokens, signed["id"], {"quantity": 4, "effective": "2026-02"}).status_code
-        == 201
+        == 200
     )
     diff = client.get(
         f"/api/programmes/{SLUG}/diff", params={"from": "2026-01-31", "to": "2026-02-28"}
@@ -169,3 +168,24 @@ def test_the_diff_lists_amendments_effective_or_recorded_in_between(client, toke
     assert outside.json()["amended"] == []
     learnt = client.get(f"/api/programmes/{SLUG}/diff", params={"known_from": known_before})
     assert [a["contract"] for a in learnt.json()["amended"]] == [signed["id"]]
+
+
+def test_one_contract_reads_on_both_axes(client, tokens):
+    signed = contract(client)
+    path = f"/api/contracts/{signed['id']}"
+    assert client.get(path).json() == signed
+    assert client.get(path).headers["etag"] == '"1"'
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    assert (
+        amend(client, tokens, signed["id"], {"quantity": 9, "effective": "2026-01"}).status_code
+        == 200
+    )
+    assert client.get(path).json()["quantity"] == 9
+    assert client.get(path, params={"as_of": "2025-12-31"}).json()["quantity"] is None
+    assert client.get(path, params={"as_known_on": known_before}).json()["quantity"] is None
+    for params in ({"as_of": "2024-12-31"}, {"as_known_on": "2000-01-01"}):  # not signed / known
+        assert client.get(path, params=params).status_code == 404
+    for unknown in ("999999", "99999999999"):
+        missing = client.get(f"/api/contracts/{unknown}")
+        assert missing.status_code == 404
+        assert missing.json()["errors"][0]["field"] == "id"

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
@@ -14,7 +14,7 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
-from api.docs import LIST_ERRORS, WRITE_ERRORS, documented
+from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import (
     AsKnownOn,
@@ -30,7 +30,7 @@ from api.routes.params import (
 )
 from registry.amendments import amend_contract, amendments
 from registry.checks import MAX_INT
-from registry.contracts import Contract, add_contract
+from registry.contracts import add_contract
 from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
 from registry.search import contracts_page
@@ -155,13 +155,37 @@ def on_the_wire(error: RegistryError) -> RegistryError:
     return type(error)([replace(e, field=renamed.get(e.field, e.field)) for e in error.errors])
 
 
-@post("/api/programmes/{slug:str}/contracts/{contract_id:int}/amendments", sync_to_thread=False,
-      opt=EDITOR, security=BEARER, summary="Amend a contract from a date, or correct it",
-      responses=WRITE_ERRORS, operation_class=documented(body=wire.AmendmentIn))  # fmt: skip
+def _one(session: Session, contract_id: int, on: date | None, known: int | None) -> Any:
+    """The contracts_page row of one contract, with its values on `on` (default today)."""
+    within = 1 <= contract_id <= MAX_INT
+    found = within and contracts_page(session, id=contract_id, on=on, recorded_by=known,
+                                      limit=None).items  # fmt: skip
+    if not found:
+        raise NotFound("id", f"no contract {contract_id}")
+    return found[0]
+
+
+@get("/api/contracts/{contract_id:int}", sync_to_thread=False, summary="One contract",
+     responses=READ_ERRORS)  # fmt: skip
+def contract(
+    session: NamedDependency[Session],
+    contract_id: FromPath[int],
+    as_of: AsOf = None,
+    as_known_on: AsKnownOn = None,
+) -> Response[wire.ContractOut]:
+    """With its title, value and quantity on `as_of` (default today: the latest amendment in
+    force then); 404 when it was not signed by `as_of` or not recorded by `as_known_on`."""
+    on = None if as_of is None else as_of_day(as_of)
+    row = _one(session, contract_id, on, read_when(session, None, as_known_on).known)
+    return Response(wire.contract_out(*row), headers=etag(row[0].version))
+
+
+@patch("/api/contracts/{contract_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
+       summary="Amend a contract from a date, or correct it", responses=WRITE_ERRORS,
+       operation_class=documented(body=wire.AmendmentIn))  # fmt: skip
 def amend(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-    slug: FromPath[str],
     contract_id: FromPath[int],
     data: JSONBody[wire.AmendmentIn],
 ) -> Response[wire.ContractOut]:
@@ -173,36 +197,29 @@ def amend(
     value = fields.pop("value", None)
     try:
         amend_contract(
-            session, programme=slug, contract_id=contract_id, actor=actor(request),
+            session, contract_id=contract_id, actor=actor(request),
             amount=value.amount if value else None, currency=value.currency if value else None,
             expected_version=expected_version(request), **fields,
         )  # fmt: skip
     except RegistryError as error:
         raise on_the_wire(error) from None
-    row = next(r for r in contracts_page(session, programme=slug, limit=None).items
-               if r[0].id == contract_id)  # fmt: skip
-    return Response(wire.contract_out(*row), status_code=201, headers=etag(row[0].version))
+    row = _one(session, contract_id, None, None)
+    return Response(wire.contract_out(*row), headers=etag(row[0].version))
 
 
-@get("/api/programmes/{slug:str}/contracts/{contract_id:int}/amendments", sync_to_thread=False,
-     summary="A contract's amendments", responses=LIST_ERRORS)  # fmt: skip
+@get("/api/contracts/{contract_id:int}/amendments", sync_to_thread=False,
+     summary="A contract's amendments", responses=READ_ERRORS)  # fmt: skip
 def list_amendments(
-    session: NamedDependency[Session],
-    slug: FromPath[str],
-    contract_id: FromPath[int],
-    as_known_on: AsKnownOn = None,
+    session: NamedDependency[Session], contract_id: FromPath[int], as_known_on: AsKnownOn = None
 ) -> list[wire.AmendmentOut]:
     """By effective date; with `as_known_on`, those recorded by then."""
-    programme = get_programme(session, slug)
-    contract = session.get(Contract, contract_id) if contract_id <= MAX_INT else None
-    if contract is None or contract.programme_id != programme.id:
-        raise NotFound("contract_id", f"no contract {contract_id} in {slug}")
     known = read_when(session, None, as_known_on).known
+    _one(session, contract_id, None, known)
     return [wire.amendment_out(a) for a in amendments(session, contract_id, known)]
 
 
 router = Router(
     "/",
-    route_handlers=[all_contracts, programme_contracts, create, amend, list_amendments],
+    route_handlers=[all_contracts, programme_contracts, create, contract, amend, list_amendments],
     tags=["contracts"],
 )
