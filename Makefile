@@ -14,12 +14,16 @@ $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+# constraints.txt pins every package to the versions the tests passed with, so a release made
+# upstream today cannot change a fresh install (update it with `pip freeze` after an upgrade).
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
 	touch $(STAMP)
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(DEV_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[dev]'
 	touch $(STAMP) $(DEV_STAMP)
 
 install: $(STAMP) ## Create .venv and install the registry (what `make run` needs)
@@ -51,7 +55,7 @@ lint: install-dev ## Check style and types (ruff, mypy)
 
 bench: install-dev system ## Benchmark the API (against Datasette) and the reports on a synthetic registry
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python -m bench.run --no-cache
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.imports

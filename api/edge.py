@@ -209,6 +209,7 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
     media = request.content_type[0]
     try:
         if media == "application/json":
+            (await request.body()).decode()  # named here: decoders word it differently
             data: Any = await request.json()
         elif media in ("application/x-www-form-urlencoded", "multipart/form-data"):
             data = dict((await request.form()).multi_items())
