@@ -91,6 +91,7 @@ def test_a_void_takes_the_event_out_of_every_total_and_keeps_it(client, tokens):
                      id="void-leaves-deliveries-without-orders"),
         pytest.param("DELETE", "MMF1", "reason=", 400, "reason", id="void-without-reason"),
         pytest.param("DELETE", "MMF1", "reason=%20%20", 400, "reason", id="void-with-a-blank-reason"),
+        pytest.param("DELETE", "MMF1", "reason=a%00b", 400, "reason", id="void-reason-with-nul"),
         pytest.param("DELETE", 999999, "reason=typo", 404, "id", id="void-unknown-id"),
     ],
 )  # fmt: skip
@@ -146,3 +147,18 @@ def test_a_viewer_cannot_correct_or_void(engine, client, tokens):
                 **viewer).status_code == 403  # fmt: skip
     assert send(client, "DELETE", f"{FLEET}/{target}?reason=r", **viewer).status_code == 403
     assert dump(engine) == before
+
+
+def test_one_event_reads_as_held_and_as_known_before(client, tokens):
+    first = event(client, "MMF3")
+    path = f"{FLEET}/{first['id']}"
+    assert client.get(path).json() == first
+    assert client.get(path).headers["etag"] == '"1"'
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    corrected = send(client, "PATCH", path, {"count": 1, "note": "MMF 3", "reason": "name"},
+                     **editor(tokens)).json()  # fmt: skip
+    gone = client.get(path)
+    assert gone.status_code == 404
+    assert gone.json()["errors"][0]["field"] == "id"
+    assert client.get(path, params={"as_known_on": known_before}).json() == first
+    assert client.get(f"{FLEET}/{corrected['id']}").json()["note"] == "MMF 3"

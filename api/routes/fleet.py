@@ -15,6 +15,7 @@ from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, as_of_day, read_when
+from registry.errors import NotFound
 from registry.fleet import (
     correct_fleet_event,
     fleet_timeline,
@@ -77,6 +78,23 @@ def record(
     return Response(wire.fleet_event_out(point), status_code=201, headers=etag(event.version))
 
 
+@get("/{event_id:int}", sync_to_thread=False, summary="One fleet event with the totals after it",
+     responses=READ_ERRORS)  # fmt: skip
+def event(
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    event_id: FromPath[int],
+    as_known_on: AsKnownOn = None,
+) -> Response[wire.FleetEventOut]:
+    """As the registry holds it (as known on `as_known_on`); 404 on `id` for an event it does
+    not hold then (a corrected or voided event is held only before that)."""
+    known = read_when(session, None, as_known_on).known
+    point = next((p for p in fleet_timeline(session, slug, known) if p.event.id == event_id), None)
+    if point is None:
+        raise NotFound("id", f"no fleet event {event_id} held in {slug}")
+    return Response(wire.fleet_event_out(point), headers=etag(point.event.version))
+
+
 @patch("/{event_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
        summary="Correct what was recorded of a fleet event", responses=WRITE_ERRORS,
        operation_class=documented(body=wire.FleetEventPatch))  # fmt: skip
@@ -110,7 +128,9 @@ def void(
     reason: Annotated[
         str,
         QueryParameter(
-            pattern=r"\S", max_length=2000, description="Why it is voided (required, not blank)"
+            pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+            max_length=2000,
+            description="Why it is voided (required, not blank, no NUL)",
         ),
     ],
 ) -> None:
@@ -124,6 +144,6 @@ def void(
 
 router = Router(
     "/api/programmes/{slug:str}/fleet",
-    route_handlers=[timeline, record, correct, void],
+    route_handlers=[timeline, record, event, correct, void],
     tags=["fleet"],
 )
