@@ -573,24 +573,12 @@ def joined_history(spell: SpellRow, join: Joining) -> dict[str, Any]:
     return _history(spell, [join.term])
 
 
-def join_programme(
-    session: Session,
-    *,
-    programme: str,
-    nation: str,
-    joined: PartialDate | date | str,
-    role: str = Role.PARTICIPANT,
-    instrument: str | None = None,
-    cost_share: Any = None,
-    note: str | None = None,
-    left: PartialDate | date | str | None = None,
-    actor: str,
-) -> Spell:
+def join_programme(session: Session, *, programme: str, actor: str, **fields: Any) -> Spell:
     """A nation joins a programme (a new spell; earlier spells stay as they were); with `left`,
-    the spell is recorded whole, joined and left (a past membership, one write)."""
+    the spell is recorded whole, joined and left (a past membership, one write). The fields
+    are `joining`'s."""
     programme_ = lock_programme(session, programme, field="programme")
-    join = joining(session, nation=nation, joined=joined, role=role, instrument=instrument,
-                   cost_share=cost_share, note=note, left=left)  # fmt: skip
+    join = joining(session, **fields)
     earlier = _nation_spells(session, programme_, join.nation.code)
     rejoin_problem(programme_, join, [(t[0].valid_from.start, t[-1].end) for _, t in earlier])
     _check_shares(session, programme_, None, [join.term])

@@ -135,18 +135,21 @@ def create(
     data: JSONBody[wire.ContractIn],
 ) -> Response[wire.ContractOut]:
     """`value.amount` is a decimal string in `value.currency` (ISO 4217); never a float."""
-    fields = wire.plain(data)
-    value = fields.pop("value")
     try:
         contract = add_contract(
-            session, programme=slug, actor=actor(request),
-            amount=value.amount if value else None, currency=value.currency if value else None,
-            **fields,
-        )  # fmt: skip
+            session, programme=slug, actor=actor(request), **_money_flat(wire.plain(data))
+        )
     except RegistryError as error:
         raise on_the_wire(error) from None
     body = wire.contract_out(contract, slug, data.contractor, data.awarding_organisation)
     return Response(body, status_code=201, headers=etag(contract.version))
+
+
+def _money_flat(fields: dict[str, Any]) -> dict[str, Any]:
+    """A body's `value` object as the rule functions' `amount` and `currency`."""
+    value = fields.pop("value", None)
+    return {**fields, "amount": value.amount if value else None,
+            "currency": value.currency if value else None}  # fmt: skip
 
 
 def on_the_wire(error: RegistryError) -> RegistryError:
@@ -193,13 +196,10 @@ def amend(
     values before). With `"correction": true` it fixes what was recorded, from the signing
     unless `effective` is given. The signed values stay; reads `as_known_on` before this answer
     without it. `If-Match` guards against stale edits. Answers the contract as it reads today."""
-    fields = wire.given(data)
-    value = fields.pop("value", None)
     try:
         amend_contract(
             session, contract_id=contract_id, actor=actor(request),
-            amount=value.amount if value else None, currency=value.currency if value else None,
-            expected_version=expected_version(request), **fields,
+            expected_version=expected_version(request), **_money_flat(wire.given(data)),
         )  # fmt: skip
     except RegistryError as error:
         raise on_the_wire(error) from None
