@@ -1,7 +1,8 @@
 """Every database test runs on SQLite and on PostgreSQL, each time on a fresh database.
 
-SQLite: a copy of a migrated template file. PostgreSQL: `CREATE DATABASE ... TEMPLATE` from a
-database migrated once per test run, dropped after the test. Where PostgreSQL cannot be reached
+SQLite: a copy of a migrated template file. PostgreSQL: a database copied once from a template
+migrated (and seeded) once per test run, then used again by later tests with the template's rows
+put back where a test changed them (`DatabasePool`). Where PostgreSQL cannot be reached
 its tests skip with a message, except in CI (`CI=true`), where that is a failure.
 """
 
@@ -18,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,14 @@ import uvicorn
 from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Connection, Engine, Table, create_engine, text
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from api.app import create_app, use_settings
+from registry import database as registry_database
 from registry.database import make_engine, normalise_url, unit_of_work
 from registry.errors import RegistryError
 from registry.migrate import upgrade
@@ -51,6 +55,31 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 # argon2 at its cheapest: the tests check that passwords are hashed and verified, not how slowly.
 use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def _sharing_compiled_statements(create: Callable[..., Engine]) -> Callable[..., Engine]:
+    """Engines the registry makes in a test process share one dialect per kind of database, and
+    with it the cache of compiled statements (whose key holds the dialect). Each test gets new
+    engines, which would otherwise compile every statement again: that costs more than most
+    tests. A served registry makes its engines once and keeps them, warm caches included."""
+    shared: dict[type[Dialect], tuple[Dialect, Any]] = {}
+
+    def create_engine_sharing(url: Any, **options: Any) -> Engine:
+        engine = create(url, **options)
+        kind = type(engine.dialect)
+        # A dialect learns the server's version on its engine's first connection: share one
+        # that has, else let this engine's become the one shared once it has.
+        if kind in shared and shared[kind][0].server_version_info is not None:
+            engine.dialect, engine._compiled_cache = shared[kind]
+            engine.pool._dialect = engine.dialect
+        else:
+            shared[kind] = engine.dialect, engine._compiled_cache
+        return engine
+
+    return create_engine_sharing
+
+
+registry_database.create_engine = _sharing_compiled_statements(registry_database.create_engine)  # type: ignore[assignment]
 
 
 def postgres_url(database: str) -> str:
@@ -105,14 +134,19 @@ def postgres_dropper() -> Iterator[ThreadPoolExecutor]:
         yield dropper
 
 
+Fingerprint = dict[str, tuple[int, int]]
+
+
 @dataclass
 class Contents:
-    """What a template holds: its tables and migration head, every row, each sequence's value."""
+    """What a template holds: its tables and migration head, every row, each sequence's value,
+    and each table's fingerprint (see `_fingerprint`)."""
 
     tables: set[str]
     head: str
-    rows: list[tuple[Table, list[dict[str, Any]]]]
+    rows: dict[str, tuple[Table, list[dict[str, Any]]]]
     sequences: dict[str, int | None]
+    fingerprint: Fingerprint
 
 
 def _shape(connection: Connection) -> tuple[set[str], str]:
@@ -125,82 +159,155 @@ def _shape(connection: Connection) -> tuple[set[str], str]:
     return tables, head
 
 
+def _fingerprint(connection: Connection) -> Fingerprint:
+    """Each table's row count and newest row version (`xmin`, the id of the transaction that
+    wrote the row): any insert, update or delete since changes one of the two."""
+    query = " UNION ALL ".join(
+        f"SELECT '{table.name}', count(*), coalesce(max(xmin::text::bigint), 0) "
+        f'FROM "{table.name}"'
+        for table in metadata.sorted_tables
+    )
+    return {name: (count, newest) for name, count, newest in connection.execute(text(query))}
+
+
+def _sequences(connection: Connection) -> dict[str, int | None]:
+    return dict(connection.execute(text("SELECT sequencename, last_value FROM pg_sequences")).all())
+
+
+@dataclass
+class Held:
+    """A pooled database's own connection, kept open while tests use the database (a new
+    PostgreSQL connection costs tens of milliseconds), and its fingerprint when its rows were
+    last those of its template."""
+
+    engine: Engine
+    connection: Connection
+    pid: int
+    clean: Fingerprint
+
+    @classmethod
+    def open(cls, name: str, clean: Fingerprint) -> Held:
+        engine = create_engine(normalise_url(postgres_url(name)), poolclass=NullPool)
+        connection = engine.connect()
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        connection.commit()
+        return cls(engine, connection, pid, clean)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
 class DatabasePool:
-    """Test databases used again: a database a test gave back with the schema untouched is
-    emptied and filled with its template's rows (a few statements) instead of being copied
-    afresh (CREATE DATABASE copies the catalogs too: a few tenths of a second each)."""
+    """Test databases used again: when a test gives a database back with its schema untouched,
+    the tables it changed get their template's rows back, instead of a new copy of the template
+    (CREATE DATABASE copies the catalogs too: a few tenths of a second each). Most tests change
+    a few tables, so most of the template's rows are never touched."""
 
     def __init__(self, admin: Engine, dropper: ThreadPoolExecutor) -> None:
         self.admin, self.dropper = admin, dropper
         self.contents: dict[str, Contents] = {}
-        self.free: list[str] = []
+        self.free: dict[str, list[str]] = {}  # by template
+        self.held: dict[str, Held] = {}
+        with admin.connect() as connection:
+            # Triggers (and so foreign keys and cascades) off while rows are put back, table by
+            # table; only a superuser may do that, anyone else puts back every table in order.
+            self.replica = bool(
+                connection.execute(
+                    text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                ).scalar()
+            )
 
     def _contents(self, template: str) -> Contents:
         if template not in self.contents:
             engine = make_engine(postgres_url(template))
             with engine.connect() as connection:
                 tables, head = _shape(connection)
-                rows = [
-                    (table, [dict(row._mapping) for row in connection.execute(table.select())])
+                rows = {
+                    table.name: (
+                        table,
+                        [dict(row._mapping) for row in connection.execute(table.select())],
+                    )
                     for table in metadata.sorted_tables
-                ]
-                sequences: dict[str, int | None] = dict(
-                    connection.execute(
-                        text("SELECT sequencename, last_value FROM pg_sequences")
-                    ).all()
+                }
+                contents = Contents(
+                    tables, head, rows, _sequences(connection), _fingerprint(connection)
                 )
             engine.dispose()
-            self.contents[template] = Contents(tables, head, rows, sequences)
+            self.contents[template] = contents
         return self.contents[template]
 
     def take(self, template: str) -> str:
+        """A database holding `template`'s rows (put back when it was given back)."""
         contents = self._contents(template)
-        if not self.free:
-            return create_database(self.admin, template=template)
-        name = self.free.pop()
-        engine = make_engine(postgres_url(name))
-        with engine.begin() as connection:
-            # DELETE, not TRUNCATE: a few rows go faster than new files for every table.
-            for table, _ in reversed(contents.rows):
-                connection.execute(table.delete())
-            for table, rows in contents.rows:
-                if rows:
-                    connection.execute(table.insert(), rows)
-            for sequence, value in contents.sequences.items():
-                connection.execute(
-                    text("SELECT setval(:name, :value, :called)"),
-                    {"name": sequence, "value": value or 1, "called": value is not None},
-                )
-        engine.dispose()
+        free = self.free.setdefault(template, [])
+        if free:
+            return free.pop()
+        name = create_database(self.admin, template=template)
+        with self.admin.connect() as connection:
+            # Losing the last commits in a crash does not matter here; waiting for the disk does.
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        self.held[name] = Held.open(name, contents.fingerprint)  # a copy: the same row versions
         return name
 
     def give_back(self, name: str, template: str) -> None:
-        """Keep the database for the next test, or drop it when the test changed its schema
-        (a migration test) or left a connection open."""
+        """Put the template's rows back and keep the database for the next test, or drop it
+        when the test changed its schema (a migration test) or broke the connection."""
+        held = self.held[name]
         with self.admin.connect() as connection:
             connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    "WHERE datname = :name AND pid <> :held"
                 ),
-                {"name": name},
+                {"name": name, "held": held.pid},
             )
-        engine = make_engine(postgres_url(name))
-        try:
-            with engine.connect() as connection:
-                shape = _shape(connection)
-        except Exception:  # no alembic_version left, for one
-            shape = None
-        engine.dispose()
         contents = self._contents(template)
-        if shape == (contents.tables, contents.head):
-            self.free.append(name)
+        try:
+            with held.connection.begin():
+                kept = _shape(held.connection) == (contents.tables, contents.head)
+                if kept:
+                    self._put_back(held, contents)
+        except Exception:  # no alembic_version left, for one, or the connection was cut
+            kept = False
+        if kept:
+            self.free.setdefault(template, []).append(name)
         else:
+            del self.held[name]
+            held.close()
             self.dropper.submit(drop_database, self.admin, name)
 
+    def _put_back(self, held: Held, contents: Contents) -> None:
+        connection = held.connection
+        now = _fingerprint(connection)
+        changed = [table for table in contents.rows if now[table] != held.clean[table]]
+        if changed:
+            if self.replica:
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+            else:
+                changed = list(contents.rows)
+            # DELETE, not TRUNCATE: a few rows go faster than new files for every table.
+            for table in reversed(changed):
+                connection.execute(contents.rows[table][0].delete())
+            for table in changed:
+                model, rows = contents.rows[table]
+                if rows:
+                    connection.execute(model.insert(), rows)
+            held.clean = _fingerprint(connection)
+        now_sequences = _sequences(connection)
+        calls = ", ".join(
+            f"setval('{sequence}', {value or 1}, {value is not None})"
+            for sequence, value in contents.sequences.items()
+            if now_sequences.get(sequence) != value
+        )
+        if calls:
+            connection.execute(text(f"SELECT {calls}"))
+
     def drop_all(self) -> None:
-        for name in self.free:
-            drop_database(self.admin, name)
+        for names in self.free.values():
+            for name in names:
+                self.held.pop(name).close()
+                drop_database(self.admin, name)
 
 
 @pytest.fixture(scope="session")
@@ -393,6 +500,23 @@ def client(shared_app: Litestar, app_settings: Settings) -> Iterator[TestClient[
 
 
 @pytest.fixture
+def client_with(shared_app: Litestar) -> Callable[..., AbstractContextManager[TestClient[Any]]]:
+    """`client_with(settings)`: a client of the shared application under other settings than the
+    test's (those read per request: public reads, cookies, time-outs; not the body limit, which
+    is fixed when the application is built)."""
+
+    @contextmanager
+    def connect(
+        settings: Settings, base_url: str = "http://testserver.local"
+    ) -> Iterator[TestClient[Any]]:
+        use_settings(shared_app, settings)
+        with TestClient(shared_app, base_url=base_url) as test_client:
+            yield test_client
+
+    return connect
+
+
+@pytest.fixture
 def staff(engine: Engine) -> None:
     """Users named viewer, editor and admin who sign in to the staff pages with passwords."""
     from tests.staff import add_staff
@@ -404,6 +528,25 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_until_serving(
+    base: str, process: subprocess.Popen[bytes], output: Callable[[], str] = str, limit: float = 60
+) -> None:
+    """Poll `/health` until the server started in `process` answers 200 (not a race: it waits
+    for the answer, `limit` seconds at most). One client for all the polls: a new one loads the
+    system's certificates each time, which costs more than the poll."""
+    deadline = time.monotonic() + limit
+    with httpx.Client(timeout=1) as probe:
+        while True:
+            try:
+                if probe.get(f"{base}/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(f"the server did not start\n{output()}")
+            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -419,16 +562,7 @@ def served_process(
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("the server did not start")
-            time.sleep(0.1)
+        wait_until_serving(base, process)
         yield base, process
     finally:
         process.terminate()

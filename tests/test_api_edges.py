@@ -3,9 +3,7 @@
 import dataclasses
 
 import pytest
-from litestar.testing import TestClient
 
-from api.app import create_app
 from tests.conftest import auth, dump
 
 
@@ -61,9 +59,9 @@ def test_changes_to_users_and_tokens_show_only_to_admins(client, seeded, tokens)
     assert {"user", "api_token"} <= entities(auth(tokens["admin"]))
 
 
-def test_the_documentation_stays_open_when_reads_need_a_token(app_settings, seeded):
+def test_the_documentation_stays_open_when_reads_need_a_token(app_settings, seeded, client_with):
     closed = dataclasses.replace(app_settings, public_read=False)
-    with TestClient(create_app(closed)) as client:
+    with client_with(closed) as client:
         assert client.get("/api/programmes").status_code == 401
         assert client.get("/schema/openapi.json").status_code == 200
         assert client.get("/schema/swagger").status_code == 200

@@ -18,7 +18,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from api.app import create_app
+from api.app import use_settings
 from tests.conftest import auth
 
 EXAMPLES = 6
@@ -93,5 +93,6 @@ def run_schemathesis(app: Any, token: str, phase: str) -> list[str]:
 
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_the_api_keeps_to_its_document(app_settings, seeded, tokens, phase) -> None:
-    assert run_schemathesis(create_app(app_settings), tokens["admin"], phase) == []
+def test_the_api_keeps_to_its_document(shared_app, app_settings, seeded, tokens, phase) -> None:
+    use_settings(shared_app, app_settings)
+    assert run_schemathesis(shared_app, tokens["admin"], phase) == []

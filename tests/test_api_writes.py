@@ -117,12 +117,12 @@ def test_a_role_too_low_is_403(
 
 
 def test_private_reads_need_a_token_of_any_role(
-    app_settings: Settings, tokens: dict[str, str]
+    app_settings: Settings, tokens: dict[str, str], client_with: Any
 ) -> None:
     private = dataclasses.replace(app_settings, public_read=False)
     reads = ["/api/programmes", "/api/programmes/mmf", "/api/programmes/mmf/participants",
              "/api/contracts", "/api/nations/DNK", "/api/changes"]  # fmt: skip
-    with TestClient(create_app(private)) as client:
+    with client_with(private) as client:
         for path in reads:
             for headers in ({}, auth("not-a-token")):
                 response = client.get(path, headers=headers)
@@ -135,10 +135,10 @@ def test_private_reads_need_a_token_of_any_role(
 
 
 def test_health_answers_without_a_token_even_when_reads_are_private(
-    app_settings: Settings,
+    app_settings: Settings, client_with: Any
 ) -> None:
     private = dataclasses.replace(app_settings, public_read=False)
-    with TestClient(create_app(private)) as client:
+    with client_with(private) as client:
         response = client.get("/health")
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "ok", "database": "ok"}

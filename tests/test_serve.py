@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from registry.serve import (
     uvicorn_options,
 )
 from registry.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until_serving
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
 
@@ -113,16 +112,7 @@ def served(engine, tmp_path) -> Iterator[Served]:
         )  # fmt: skip
     server = Served(process, port, log)
     try:
-        deadline = time.monotonic() + 60
-        while True:  # wait until it answers (not a race: it is polled until ready)
-            try:
-                if httpx.get(f"{server.base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"the server did not start:\n{server.output()}")
-            time.sleep(0.1)
+        wait_until_serving(server.base, process, server.output)
         yield server
     finally:
         if process.poll() is None:

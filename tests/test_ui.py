@@ -4,10 +4,9 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from litestar.testing import TestClient, transport
+from litestar.testing import transport
 from sqlmodel import Session, func, select
 
-from api.app import create_app
 from registry.database import unit_of_work
 from registry.programmes import create_programme
 from registry.users import add_user, create_token, find_user
@@ -140,7 +139,7 @@ def test_the_session_cookie_is_http_only_same_site_and_secure(client, seeded, st
 )  # fmt: skip
 def test_cookies_are_secure_except_on_this_machine_over_http_or_when_set_off(
     app_settings, seeded, staff, monkeypatch, scheme, host, client_address, server_address,
-    setting, secure,
+    setting, secure, client_with,
 ):  # fmt: skip
     """Guards a fixed hole: the choice read the Host header, so any client that sent
     `Host: localhost` got cookies that travel over plain HTTP."""
@@ -151,7 +150,7 @@ def test_cookies_are_secure_except_on_this_machine_over_http_or_when_set_off(
         | {"client": (client_address, 50000), "server": (server_address, 8000)},
     )  # fmt: skip
     settings = replace(app_settings, secure_cookie=setting)
-    with TestClient(create_app(settings), base_url=f"{scheme}://testserver.local") as client:
+    with client_with(settings, base_url=f"{scheme}://testserver.local") as client:
         client.headers["Host"] = host
         # The sign-in form's cookie is made as the session's is; over plain HTTP a Secure
         # session cookie would never come back, so this is the one to look at.
@@ -307,9 +306,11 @@ def test_the_change_log_pages_and_keeps_its_filters(client, seeded, staff):
     assert "?within=mmf&page=2" not in mmf.links  # fewer than a page
 
 
-def test_staff_read_the_reports_even_where_the_api_needs_a_token(app_settings, seeded, staff):
+def test_staff_read_the_reports_even_where_the_api_needs_a_token(
+    app_settings, seeded, staff, client_with
+):
     closed = replace(app_settings, public_read=False)
-    with TestClient(create_app(closed), base_url="https://testserver.local") as client:
+    with client_with(closed, base_url="https://testserver.local") as client:
         assert client.get("/reports/programmes/mmf").status_code == 401
         assert client.get("/ui/reports/programmes/mmf", follow_redirects=False).status_code == 303
         sign_in(client, "viewer")

@@ -12,7 +12,6 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from api.app import create_app
 from registry.settings import Settings
 from tests.conftest import auth, dump
 from tests.test_api_writes import WRITES, send
@@ -35,12 +34,12 @@ def write_lock(engine: Engine) -> Iterator[None]:
 
 
 @pytest.fixture
-def impatient_client(app_settings: Settings) -> Iterator[TestClient[Any]]:
+def impatient_client(app_settings: Settings, client_with: Any) -> Iterator[TestClient[Any]]:
     """The API waiting at most 0.2 s for a lock (SQLite) or a statement (PostgreSQL)."""
     settings = Settings(
         database_url=app_settings.database_url, db_timeout=0.2, statement_timeout=0.2
     )
-    with TestClient(create_app(settings), base_url="https://testserver.local") as client:
+    with client_with(settings, base_url="https://testserver.local") as client:
         yield client
 
 
@@ -64,7 +63,9 @@ def test_a_write_that_cannot_get_the_lock_is_503_with_retry_after(
     [(False, "cannot be reached"), (True, "did not answer in time")],
     ids=["refused", "frozen"],
 )
-def test_health_is_503_when_the_database_does_not_answer(listening: bool, says: str) -> None:
+def test_health_is_503_when_the_database_does_not_answer(
+    listening: bool, says: str, client_with: Any
+) -> None:
     """A port that refuses connections, or a frozen server that accepts and says nothing: the
     probe answers 503 within the database time-out either way."""
     socket_ = socket.socket()
@@ -74,7 +75,7 @@ def test_health_is_503_when_the_database_does_not_answer(listening: bool, says: 
     port = socket_.getsockname()[1]
     settings = Settings(database_url=f"postgresql://postgres@127.0.0.1:{port}/x", db_timeout=1)
     try:
-        with TestClient(create_app(settings)) as client:
+        with client_with(settings) as client:
             response = client.get("/health")
     finally:
         socket_.close()
