@@ -312,9 +312,12 @@ class DatabasePool:
 
 @pytest.fixture(scope="session")
 def postgres_pool(
-    postgres_admin: Engine, postgres_dropper: ThreadPoolExecutor, postgres_seeded_template: str
+    postgres_admin: Engine,
+    postgres_dropper: ThreadPoolExecutor,
+    postgres_seeded_template: str,
+    postgres_nations_template: str,
 ) -> Iterator[DatabasePool]:
-    """After both templates (so its databases are dropped before them)."""
+    """After the templates (so its databases are dropped before them)."""
     pool = DatabasePool(postgres_admin, postgres_dropper)
     yield pool
     pool.drop_all()
@@ -330,15 +333,31 @@ def postgres_template(postgres_admin: Engine) -> Iterator[str]:
     drop_database(postgres_admin, name)
 
 
-@pytest.fixture(scope="session")
-def postgres_seeded_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
-    name = create_database(postgres_admin, template=postgres_template)
+def _load(kind: str) -> Callable[[Session], object]:
+    """What a template of `kind` holds beyond the schema."""
+    if kind == "nations":
+        return lambda session: load_nations(session, actor="fixture")
+    return load_first_data_set
+
+
+def _postgres_loaded_template(admin: Engine, template: str, kind: str) -> Iterator[str]:
+    name = create_database(admin, template=template)
     engine = make_engine(postgres_url(name))
     with unit_of_work(engine) as session:
-        load_first_data_set(session)
+        _load(kind)(session)
     engine.dispose()
     yield name
-    drop_database(postgres_admin, name)
+    drop_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def postgres_seeded_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
+    yield from _postgres_loaded_template(postgres_admin, postgres_template, "seeded")
+
+
+@pytest.fixture(scope="session")
+def postgres_nations_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
+    yield from _postgres_loaded_template(postgres_admin, postgres_template, "nations")
 
 
 @pytest.fixture(scope="session")
@@ -350,15 +369,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def sqlite_seeded_template(sqlite_template: Path) -> Path:
-    path = sqlite_template.with_name("seeded.db")
-    shutil.copyfile(sqlite_template, path)
+def _sqlite_loaded_template(empty: Path, kind: str) -> Path:
+    path = empty.with_name(f"{kind}.db")
+    shutil.copyfile(empty, path)
     engine = make_engine(f"sqlite:///{path}")
     with unit_of_work(engine) as session:
-        load_first_data_set(session)
+        _load(kind)(session)
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_seeded_template(sqlite_template: Path) -> Path:
+    return _sqlite_loaded_template(sqlite_template, "seeded")
+
+
+@pytest.fixture(scope="session")
+def sqlite_nations_template(sqlite_template: Path) -> Path:
+    return _sqlite_loaded_template(sqlite_template, "nations")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -381,20 +409,19 @@ def empty_database_url(
 
 
 def fresh_engine(
-    backend: str, request: pytest.FixtureRequest, path: Path, *, seeded: bool
+    backend: str, request: pytest.FixtureRequest, path: Path, *, kind: str = "empty"
 ) -> Iterator[Engine]:
-    """A migrated database of its own, copied from a template (seeded or not)."""
+    """A migrated database of its own, copied from a template: empty, holding the nations
+    ("nations") or the first data set ("seeded")."""
+    template_fixture = f"{backend}_template" if kind == "empty" else f"{backend}_{kind}_template"
+    template = request.getfixturevalue(template_fixture)
     if backend == "sqlite":
-        template = "sqlite_seeded_template" if seeded else "sqlite_template"
-        shutil.copyfile(request.getfixturevalue(template), path)
+        shutil.copyfile(template, path)
         engine = make_engine(f"sqlite:///{path}")
         yield engine
         engine.dispose()
         return
     pool: DatabasePool = request.getfixturevalue("postgres_pool")
-    template = request.getfixturevalue(
-        "postgres_seeded_template" if seeded else "postgres_template"
-    )
     name = pool.take(template)
     engine = make_engine(postgres_url(name))
     yield engine
@@ -404,16 +431,17 @@ def fresh_engine(
 
 @pytest.fixture
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh, migrated database: empty, or holding the first data set when the test asks
-    for `seeded` (copied from a template loaded once per run, which is much faster)."""
-    seeded = "seeded" in request.fixturenames
-    yield from fresh_engine(backend, request, tmp_path / "registry.db", seeded=seeded)
+    """A fresh, migrated database: empty, or holding what the test asks for with `seeded` (the
+    first data set) or `nations`, copied from a template loaded once per run (much faster)."""
+    names = request.fixturenames
+    kind = "seeded" if "seeded" in names else "nations" if "nations" in names else "empty"
+    yield from fresh_engine(backend, request, tmp_path / "registry.db", kind=kind)
 
 
 @pytest.fixture
 def second_engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """Another fresh, migrated, empty database on the same backend (for copies between two)."""
-    yield from fresh_engine(backend, request, tmp_path / "second.db", seeded=False)
+    yield from fresh_engine(backend, request, tmp_path / "second.db")
 
 
 @pytest.fixture
@@ -425,9 +453,8 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def nations(engine: Engine) -> None:
-    """The 32 Allies and the partners in the database."""
-    with unit_of_work(engine) as session:
-        load_nations(session, actor="fixture")
+    """The 32 Allies and the partners in the database (loaded by actor "fixture"): `engine` sees
+    this fixture's name and copies a template holding them."""
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

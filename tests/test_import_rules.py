@@ -73,7 +73,7 @@ def test_an_import_writes_what_single_writes_would(engine, seeded, backend, requ
     assert [(o.row, o.key) for o in result.rows] == [
         (1, "innovation-ranges/DEU"), (2, "innovation-ranges/DEU"), (3, "innovation-ranges/POL"),
     ]  # fmt: skip
-    other = fresh_engine(backend, request, tmp_path / "other.db", seeded=True)
+    other = fresh_engine(backend, request, tmp_path / "other.db", kind="seeded")
     single = next(other)
     with unit_of_work(single) as session:
         for nation, joined, left, role, share in rows:
