@@ -51,7 +51,7 @@ run: install system ## Migrate and seed the default database (SQLite under ./dat
 	$(BIN)/registry serve
 
 test: install-dev system ## Run the tests on SQLite and PostgreSQL
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 lint: install-dev ## Check style and types (ruff, mypy)
 	$(BIN)/ruff check .
