@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import BigInteger, ColumnElement, Index, Select, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col
@@ -71,6 +72,25 @@ def amended(field: str, on: Any, known: Any = None) -> ColumnElement[Any]:
         .scalar_subquery()
     )
     return func.coalesce(latest, getattr(Contract, field))
+
+
+def amended_frame(contracts: pl.DataFrame, amendments: pl.DataFrame, on: date) -> pl.DataFrame:
+    """`amended` for frames (the reports): `contracts` (signed values, by `id`) with each of
+    `AMENDED` taken from the latest of `amendments` (held at the frames' point in record time,
+    by `contract_id`) in force on `on` that sets it."""
+    held = amendments.filter(pl.col("effective") <= on).sort("effective", "id")
+    for field in AMENDED:
+        latest = (
+            held.filter(pl.col(field).is_not_null())
+            .group_by("contract_id")
+            .agg(pl.col(field).last().alias("amended"))
+        )
+        contracts = (
+            contracts.join(latest, left_on="id", right_on="contract_id", how="left")
+            .with_columns(pl.coalesce("amended", field).alias(field))
+            .drop("amended")
+        )
+    return contracts
 
 
 def values_on(session: Session, on: Any, known: Any = None) -> dict[str, ColumnElement[Any]]:

@@ -64,10 +64,6 @@ def _day(row: dict[str, Any]) -> date:
     return day.start
 
 
-def _signed_by(contracts: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    return contracts.filter(pl.col("signed").is_null() | (pl.col("signed") <= as_of))
-
-
 @dataclass
 class _Footnotes:
     """Sources numbered in order of first citation; each row gets its references."""
@@ -114,7 +110,7 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         .unique("id", keep="last", maintain_order=True)
         .sort("joined", "nation_name", "id")
     )
-    contracts = _signed_by(frames.contracts.filter(pl.col("programme_id") == pid), as_of)
+    contracts = frames.contracts_on(as_of).filter(pl.col("programme_id") == pid)
     points = agg.fleet_points(frames.fleet_events.filter(pl.col("programme_id") == pid))
     points = points.filter(pl.col("date") <= as_of)
     fleet = agg.fleet_on(points, as_of)
@@ -156,9 +152,11 @@ def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
     spells = agg.active_on(frames.spells.filter(pl.col("nation") == code), stamp.as_of)
     names = frames.programmes.select(pl.col("id").alias("programme_id"), "name", "slug")
     programmes = spells.join(names, on="programme_id").sort("name")
-    contracts = _signed_by(
-        frames.contracts.join(programmes.select("programme_id"), on="programme_id"), stamp.as_of
-    ).join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
+    contracts = (
+        frames.contracts_on(stamp.as_of)
+        .join(programmes.select("programme_id"), on="programme_id")
+        .join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
+    )
     return render(
         "nation.html",
         stamp,
@@ -182,7 +180,7 @@ def membership_report(frames: Frames, stamp: Stamp) -> str:
 
 
 def contracts_report(frames: Frames, stamp: Stamp) -> str:
-    contracts = agg.with_year(_signed_by(frames.contracts, stamp.as_of))
+    contracts = agg.with_year(frames.contracts_on(stamp.as_of))
     by = (("contractor", "contractor"), ("awarding agency", "agency"), ("year signed", "year"))
     sections = [
         {"label": label, "rows": agg.totals_by(contracts, key).rename({key: "key"}).to_dicts()}

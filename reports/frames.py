@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, Select, func, select
 
-from registry.amendments import amended
+from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
 from registry.history import Known, created_after, recorded_by
@@ -38,6 +38,7 @@ _QUERIES = {
 _DATES = {
     "programmes": ["launched"], "nations": ["nato_member_since"],
     "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed"],
+    "amendments": ["effective"],
     "standings": ["valid_from", "valid_to"],
     "fleet_events": ["event_date"], "citations": ["published"],
 }  # fmt: skip
@@ -53,6 +54,8 @@ class Frames:
     standings: pl.DataFrame
     """Programmes' status and managing organisation over time (`registry.programme_terms`)."""
     contracts: pl.DataFrame
+    """As signed: `contracts_on` gives them as amended on a date."""
+    amendments: pl.DataFrame
     fleet_events: pl.DataFrame
     citations: pl.DataFrame
 
@@ -64,6 +67,11 @@ class Frames:
             index.setdefault((row["entity"], row["entity_id"]), []).append(row)
         return index
 
+    def contracts_on(self, on: date) -> pl.DataFrame:
+        """The contracts signed by `on` (or with no date), at their values then."""
+        signed = self.contracts.filter(pl.col("signed").is_null() | (pl.col("signed") <= on))
+        return amended_frame(signed, self.amendments, on)
+
     def fingerprint(self) -> str:
         """A short hash of the data itself: the same data gives the same fingerprint."""
         digest = hashlib.sha256()
@@ -74,7 +82,10 @@ class Frames:
         return digest.hexdigest()[:16]
 
 
-_INTEGERS = {"id", "programme_id", "entity_id", "cost_share_bp", "value_minor", "quantity", "count"}
+_INTEGERS = {
+    "id", "programme_id", "contract_id", "entity_id", "cost_share_bp", "value_minor", "quantity",
+    "count",
+}  # fmt: skip
 
 
 def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
@@ -132,25 +143,31 @@ def _standings(known: Known) -> Select[Any]:
 
 
 def _contracts(known: Known) -> Select[Any]:
-    """Every contract recorded by `known`, with its title, value and quantity today as known
-    then (the latest amendment in force, `registry.amendments.amended`)."""
+    """Every contract recorded by `known`, as signed (`_amendments` holds what changed since)."""
     c = Contract.__table__.c  # type: ignore[attr-defined]
     k, a = (Organisation.__table__.alias(name) for name in ("k", "a"))  # type: ignore[attr-defined]
-    today = date.today()
     return (
         select(
-            c.id, c.programme_id, c.reference, amended("title", today, known).label("title"),
-            c.kind, c.signed, c.signed_precision,
-            amended("value_minor", today, known).label("value_minor"),
-            amended("currency", today, known).label("currency"), k.c.name.label("contractor"),
-            a.c.name.label("agency"), amended("quantity", today, known).label("quantity"),
-            c.item,
+            c.id, c.programme_id, c.reference, c.title, c.kind, c.signed, c.signed_precision,
+            c.value_minor, c.currency, k.c.name.label("contractor"), a.c.name.label("agency"),
+            c.quantity, c.item,
         )
         .outerjoin(k, k.c.id == c.contractor_id)
         .outerjoin(a, a.c.id == c.awarding_organisation_id)
         .where(*([] if known is None else [c.id.not_in(created_after("contract", known))]))
         .order_by(c.programme_id, c.signed, c.id)
     )  # fmt: skip
+
+
+def _amendments(known: Known) -> Select[Any]:
+    """The contract amendments the registry held at `known`."""
+    t = ContractAmendment.__table__.c  # type: ignore[attr-defined]
+    columns = [getattr(t, name) for name in AMENDED]
+    return (
+        select(t.id, t.contract_id, t.effective, *columns)
+        .where(recorded_by(t, known))
+        .order_by(t.contract_id, t.effective, t.id)
+    )
 
 
 def _fleet_events(known: Known) -> Select[Any]:
@@ -168,7 +185,7 @@ def _fleet_events(known: Known) -> Select[Any]:
 
 _BUILT = {
     "spells": _spells, "standings": _standings, "contracts": _contracts,
-    "fleet_events": _fleet_events,
+    "amendments": _amendments, "fleet_events": _fleet_events,
 }  # fmt: skip
 
 

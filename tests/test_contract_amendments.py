@@ -189,3 +189,28 @@ def test_one_contract_reads_on_both_axes(client, tokens):
         missing = client.get(f"/api/contracts/{unknown}")
         assert missing.status_code == 404
         assert missing.json()["errors"][0]["field"] == "id"
+
+
+def test_reports_show_each_contract_at_its_value_on_their_date(client, tokens):
+    """Guards a fixed bug: the reports showed today's amended value at any `as_of`."""
+    signed = contract(client)
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    response = amend(client, tokens, signed["id"],
+                     {"effective": "2026-01", "value": {"amount": "5000000000", "currency": "EUR"},
+                      "title": "Framework, ceiling raised"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    report = lambda path, **params: client.get(path, params=params).text  # noqa: E731
+    programme = f"/reports/programmes/{SLUG}"
+    before, after = report(programme, as_of="2025-12-31"), report(programme, as_of="2026-01-31")
+    assert "EUR 4,700,000,000.00" in before
+    assert "EUR 5,000,000,000.00" not in before
+    assert "Framework, ceiling raised" not in before
+    assert "EUR 5,000,000,000.00" in after
+    assert "Framework, ceiling raised" in after
+    # As the registry knew it before the amendment was recorded: the signed value on any date.
+    then = report(programme, as_of="2026-01-31", as_known_on=known_before)
+    assert "EUR 4,700,000,000.00" in then
+    assert "EUR 5,000,000,000.00" not in then
+    summary = "/reports/contracts"
+    assert "EUR 5,000,000,000.00" not in report(summary, as_of="2025-12-31")
+    assert "EUR 5,000,000,000.00" in report(summary, as_of="2026-01-31")
