@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import Index, delete
+from sqlmodel import Field, Session, col, select
 
 from registry.audit import begin_write, change_set, record_change, snapshot
 from registry.checks import Checks, check_version
@@ -19,26 +19,25 @@ from registry.history import holds
 from registry.organisations import check_organisation
 from registry.periods import end_of, from_date
 from registry.programme_terms import SINCE, ProgrammeTerm, Standing, held, store_terms
+from registry.programme_versions import (
+    ProgrammeDescription,
+    ProgrammeVersion,
+    described,
+    record_version,
+)
 
 
-class Programme(SQLModel, table=True):
-    """A programme's identity and descriptive fields; its status and managing organisation
-    over time are its `ProgrammeTerm`s (`registry.programme_terms`)."""
+class Programme(ProgrammeDescription, table=True):
+    """A programme's identity and what the registry holds of its description now (its versions
+    over record time: `registry.programme_versions`); its status and managing organisation over
+    time are its `ProgrammeTerm`s (`registry.programme_terms`)."""
 
     __tablename__ = "programme"
+    __table_args__ = (Index("ix_programme_category", "category"),)
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     """The URL id, e.g. `mmf`."""
-    name: str = Field(max_length=200)
-    acronym: str | None = Field(default=None, max_length=40)
-    category: str = Field(max_length=40, index=True)
-    launched: date | None = None
-    launched_precision: str | None = Field(default=None, max_length=5)
-    description: str | None = Field(default=None, max_length=4000)
-    capability_area: str | None = Field(default=None, max_length=200)
-    asset_type: str | None = Field(default=None, max_length=100)
-    """What the fleet is made of, where there is one (`A330 MRTT`)."""
     version: int = 1
 
     @property
@@ -137,6 +136,7 @@ def create_programme(session: Session, *, actor: str, **fields: Any) -> Programm
     session.flush()
     first = Standing(SINCE, None, held_["status"], held_.get("managing_organisation_id"))
     store_terms(session, pk(programme), [first], number)
+    record_version(session, pk(programme), described(programme), number)
     record_change(
         session, actor=actor, action=Action.CREATE, entity="programme", key=programme.slug,
         before=None, after=_snapshot(programme, [first]),
@@ -158,7 +158,8 @@ def update_programme(
 
     Status and managing organisation change from `effective` (default today) and earlier dates
     keep theirs; with `correction` they are fixed from `effective` or over the whole history.
-    The other fields are corrections of what was recorded (the audit trail keeps the old)."""
+    The other fields are corrections of what was recorded: a new version of the description,
+    the one replaced still read `as_known_on` before (`registry.programme_versions`)."""
     programme = lock_programme(session, slug)
     columns, values = _columns(session, changes)
     checks = Checks()
@@ -176,6 +177,7 @@ def update_programme(
         start = effective_ or (SINCE if correction else PartialDate(date.today()))
         new = from_date(terms, start, values)
     before = _snapshot(programme, terms)
+    was = described(programme)
     for name, value in columns.items():
         setattr(programme, name, value)
     if snapshot(programme) == {k: before[k] for k in snapshot(programme)} and new == terms:
@@ -183,6 +185,8 @@ def update_programme(
     number = change_set(session, actor)
     if new != terms:
         store_terms(session, pk(programme), new, number)
+    if described(programme) != was:
+        record_version(session, pk(programme), described(programme), number)
     programme.version += 1
     session.flush()
     marks = {"correction": correction, "effective": effective_.isoformat() if effective_ else None}
@@ -217,7 +221,8 @@ def delete_programme(
         if used is not None:
             raise Conflict("slug", f"{slug} has {what}; close it instead (status)")
     before = _snapshot(programme, held(session, pk(programme)))
-    session.execute(delete(ProgrammeTerm).where(col(ProgrammeTerm.programme_id) == programme.id))
+    for held_rows in (ProgrammeTerm, ProgrammeVersion):
+        session.execute(delete(held_rows).where(col(held_rows.programme_id) == programme.id))
     session.execute(
         delete(Citation).where(
             col(Citation.entity) == "programme", col(Citation.entity_id) == programme.id

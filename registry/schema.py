@@ -10,6 +10,7 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
 from registry.programme_terms import ProgrammeTerm
+from registry.programme_versions import ProgrammeVersion
 from registry.programmes import Programme
 from registry.signin_failures import SignInFailure as SignInFailure
 from registry.sources import Citation, Source
@@ -22,5 +23,6 @@ __all__ = [
     "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "ContractAmendment", "DataVersion",
     "FleetEvent",
     "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
+    "ProgrammeVersion",
     "Source", "User", "WebSession", "metadata",
 ]  # fmt: skip

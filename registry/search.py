@@ -25,6 +25,7 @@ from registry.organisations import Organisation
 from registry.paging import Page, paginate, sort_clause
 from registry.participation import MembershipTerm, Participation
 from registry.programme_terms import ProgrammeTerm, standing_on
+from registry.programme_versions import ProgrammeVersion, as_described, version_known
 from registry.programmes import Programme
 
 Contractor = aliased(Organisation)
@@ -48,6 +49,8 @@ def programmes_page(
     """Rows of (Programme, managing organisation slug, status), the last two as in force on
     `as_of` (default today) as known at `known`; programmes not recorded by then are left out."""
     on = as_of or date.today()
+    # The description as known then: the programme's version held at `known`.
+    d: Any = Programme if known is None else ProgrammeVersion
     query = (
         select(Programme, col(Organisation.slug), col(ProgrammeTerm.status))
         .join(
@@ -56,14 +59,19 @@ def programmes_page(
         )
         .outerjoin(Organisation, col(ProgrammeTerm.managing_organisation_id) == Organisation.id)
     )
+    if known is not None:
+        query = query.add_columns(ProgrammeVersion).join(
+            ProgrammeVersion,
+            and_(col(ProgrammeVersion.programme_id) == col(Programme.id), version_known(known)),
+        )
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(
-            or_(col(Programme.name).ilike(pattern), col(Programme.acronym).ilike(pattern),
+            or_(col(d.name).ilike(pattern), col(d.acronym).ilike(pattern),
                 col(Programme.slug).ilike(pattern))
         )  # fmt: skip
     if category:
-        query = query.where(Programme.category == category)
+        query = query.where(d.category == category)
     if status:
         query = query.where(col(ProgrammeTerm.status) == status)
     if agency:
@@ -83,11 +91,15 @@ def programmes_page(
         )
     order = sort_clause(
         sort,
-        {"name": Programme.name, "slug": Programme.slug, "launched": Programme.launched,
-         "category": Programme.category, "status": ProgrammeTerm.status},
+        {"name": d.name, "slug": Programme.slug, "launched": d.launched,
+         "category": d.category, "status": ProgrammeTerm.status},
         "name",
     )  # fmt: skip
-    return paginate(session, query.order_by(*order, Programme.id), limit=limit, offset=offset)
+    page = paginate(session, query.order_by(*order, Programme.id), limit=limit, offset=offset)
+    if known is None:
+        return page
+    items = [(as_described(p, v), a, s) for p, a, s, v in page.items]
+    return replace(page, items=items)
 
 
 def contracts_page(

@@ -26,6 +26,7 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MemberRow, Spell, members_where
 from registry.programme_terms import ProgrammeTerm, standing_on
+from registry.programme_versions import DESCRIBED, ProgrammeVersion, version_known
 from registry.programmes import Programme
 
 
@@ -86,25 +87,19 @@ class ProgrammeView:
 
 
 def _programme(known: Known) -> Any:
-    """The programme row with the status and managing organisation in force on `on` as known
-    at `known` (two shapes, each built once)."""
+    """The programme row with its description as known at `known` and the status and managing
+    organisation in force on `on` as known then (two shapes, each built once)."""
     shape = known is not None
     if shape not in _PROGRAMME:
         at: BindParameter[Any] | None = bindparam("known") if shape else None
-        _PROGRAMME[shape] = (
+        source: Any = ProgrammeVersion if shape else Programme
+        query = (
             select(
                 Programme.id,
                 Programme.slug,
-                Programme.name,
-                Programme.acronym,
-                Programme.category,
+                *(getattr(source, name) for name in DESCRIBED),
                 col(ProgrammeTerm.status),
                 col(Organisation.slug).label("agency"),
-                Programme.launched,
-                Programme.launched_precision,
-                Programme.description,
-                Programme.capability_area,
-                Programme.asset_type,
                 Programme.version,
             )
             .outerjoin(
@@ -117,6 +112,12 @@ def _programme(known: Known) -> Any:
             .outerjoin(Organisation, col(ProgrammeTerm.managing_organisation_id) == Organisation.id)
             .where(col(Programme.slug) == bindparam("slug"))
         )
+        if shape:
+            query = query.join(
+                ProgrammeVersion,
+                and_(col(ProgrammeVersion.programme_id) == col(Programme.id), version_known(at)),
+            )
+        _PROGRAMME[shape] = query
     return _PROGRAMME[shape]
 
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, and_, func, select
 
 from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract
@@ -19,14 +19,10 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
 from registry.programme_terms import ProgrammeTerm
+from registry.programme_versions import DESCRIBED, ProgrammeVersion
+from registry.programmes import Programme
 
 _QUERIES = {
-    "programmes": """
-        SELECT p.id, p.slug, p.name, p.acronym, p.category, p.launched, p.launched_precision,
-               p.description,
-               p.capability_area, p.asset_type
-        FROM programme p
-        ORDER BY p.name, p.id""",
     "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
     "citations": """
         SELECT c.entity, c.entity_id, c.confidence, c.note, s.key AS source, s.title,
@@ -100,6 +96,19 @@ def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
         elif dtype == pl.Null:
             casts.append(pl.col(column).cast(pl.String))
     return frame.with_columns(casts) if casts else frame
+
+
+def _programmes(known: Known) -> Select[Any]:
+    """Every programme with its description as known at `known` (those recorded after left out)."""
+    p = Programme.__table__.c  # type: ignore[attr-defined]
+    if known is None:
+        return select(p.id, p.slug, *(getattr(p, n) for n in DESCRIBED)).order_by(p.name, p.id)
+    v = ProgrammeVersion.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(p.id, p.slug, *(getattr(v, n) for n in DESCRIBED))
+        .join(ProgrammeVersion, and_(v.programme_id == p.id, recorded_by(v, known)))
+        .order_by(v.name, p.id)
+    )
 
 
 def _spells(known: Known) -> Select[Any]:
@@ -184,7 +193,7 @@ def _fleet_events(known: Known) -> Select[Any]:
 
 
 _BUILT = {
-    "spells": _spells, "standings": _standings, "contracts": _contracts,
+    "programmes": _programmes, "spells": _spells, "standings": _standings, "contracts": _contracts,
     "amendments": _amendments, "fleet_events": _fleet_events,
 }  # fmt: skip
 

@@ -79,7 +79,7 @@ def _sharing_compiled_statements(create: Callable[..., Engine]) -> Callable[...,
     return create_engine_sharing
 
 
-registry_database.create_engine = _sharing_compiled_statements(registry_database.create_engine)  # type: ignore[assignment]
+registry_database.create_engine = _sharing_compiled_statements(create_engine)  # type: ignore[attr-defined]
 
 
 def postgres_url(database: str) -> str:

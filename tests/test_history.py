@@ -375,6 +375,29 @@ def test_a_new_managing_organisation_from_a_date_keeps_the_old_one_before(client
     assert "mmf" in client.get("/api/organisations/occar").json()["manages"]
 
 
+def test_a_corrected_name_reads_as_it_was_as_known_before_the_correction(client, tokens):
+    """Name, acronym and description are corrections: the registry no longer overwrites what it
+    said; reads as known before the correction (detail, list, report) give the old words."""
+    old = client.get(MMF).json()
+    known_before = recorded_at(client, newest_change(client)["change_set"])
+    body = {"name": "Multinational Tanker Fleet", "acronym": "MTF", "description": "Renamed."}
+    response = send(client, "PATCH", MMF, body, **editor(tokens))
+    assert response.status_code == 200, response.text
+    then = {"as_known_on": known_before}
+    described = lambda d: (d["name"], d["acronym"], d["description"])  # noqa: E731
+    assert described(client.get(MMF).json()) == tuple(body.values())
+    assert described(client.get(MMF, params=then).json()) == described(old)
+    listed = lambda **p: {i["slug"]: i["name"] for i in client.get(  # noqa: E731
+        "/api/programmes", params=p).json()["items"]}  # fmt: skip
+    assert listed()["mmf"] == body["name"]
+    assert listed(**then)["mmf"] == old["name"]
+    assert listed(q="tanker fleet", **then) == {}  # the filter reads the name as known then
+    report = client.get("/reports/programmes/mmf", params=then).text
+    assert old["name"] in report
+    assert body["name"] not in report
+    assert body["name"] in client.get("/reports/programmes/mmf").text
+
+
 def test_a_programme_not_yet_recorded_as_known_then_is_not_found(client):
     assert client.get(MMF, params={"as_known_on": "2000-01-01"}).status_code == 404
 

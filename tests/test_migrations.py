@@ -58,12 +58,12 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
 
 
 def _without_record_time(rows):
-    """Changes without their change set, terms without their ids and change sets, fleet events
-    without their change sets."""
+    """Changes without their change set, terms and versions without their ids and change sets,
+    fleet events without their change sets."""
     changes = metadata.tables["change"].columns.keys()
     keep_change = [i for i, name in enumerate(changes) if name != "change_set_id"]
     kept = [[tuple(row[i] for i in keep_change) for row in rows.pop("change")]]
-    for table in ("membership_term", "programme_term"):
+    for table in ("membership_term", "programme_term", "programme_version"):
         names = metadata.tables[table].columns.keys()
         keep = [i for i, n in enumerate(names) if n not in ("id", "recorded_in", "superseded_in")]
         kept.append(sorted(tuple(row[i] for i in keep) for row in rows.pop(table)))
@@ -236,3 +236,34 @@ def test_fleet_events_upgrade_recorded_in_the_change_set_of_their_audit_row(engi
         assert [p.event.id for p in fleet_timeline(session, "mmf", known=0)] == [
             row.id for row in before if row.id not in created
         ]
+
+
+def test_programme_versions_upgrade_replaying_the_renames_in_the_audit_trail(engine):
+    """0012: a programme renamed before the upgrade reads with its old name as known before the
+    rename, and with the new one since; nothing else moves."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from registry.programmes import update_programme
+    from registry.views import programme_view
+
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+    with unit_of_work(engine) as session:
+        old = programme_view(session, "mmf", date.today()).name
+        update_programme(session, "mmf", changes={"name": "Renamed fleet"}, actor="test")
+    with engine.connect() as connection:
+        renamed_in = connection.execute(text("SELECT max(id) FROM change_set")).scalar_one()
+    downgrade(engine, "0011")
+    upgrade(engine)
+    with Session(engine) as session:
+        assert programme_view(session, "mmf", date.today(), renamed_in - 1).name == old
+        assert programme_view(session, "mmf", date.today(), renamed_in).name == "Renamed fleet"
+        assert programme_view(session, "mmf", date.today()).name == "Renamed fleet"
+    with engine.connect() as connection:
+        versions = connection.execute(
+            text("SELECT count(*) FROM programme_version WHERE superseded_in IS NULL")
+        ).scalar_one()
+        programmes = connection.execute(text("SELECT count(*) FROM programme")).scalar_one()
+    assert versions == programmes > 0
