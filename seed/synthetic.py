@@ -29,6 +29,7 @@ from registry.choices import (
 from registry.database import unit_of_work
 from registry.participation import FULL_SHARE_BP
 from registry.programme_terms import SINCE
+from registry.programme_versions import DESCRIBED
 from registry.schema import metadata
 from seed.load import load_nations
 
@@ -179,9 +180,9 @@ def _organisations(
 def _programmes(
     connection: Connection, rng: random.Random, count: int, agencies: list[int], number: int
 ) -> list[int]:
-    """Programmes `prog-0001`... with their facts, and each one's status and managing
-    organisation held from the start (recorded in change set `number`); returns ids in slug
-    order."""
+    """Programmes `prog-0001`... with their facts, their description's first version and each
+    one's status and managing organisation held from the start (recorded in change set
+    `number`); returns ids in slug order."""
     others = [c for c in Category if c != Category.MULTINATIONAL_FLEET]
     rows, standings = [], []
     for n in range(1, count + 1):
@@ -206,6 +207,11 @@ def _programmes(
     _insert(
         connection, "programme_term",
         ({**standing, "programme_id": id_} for id_, standing in zip(ids, standings, strict=True)),
+    )  # fmt: skip
+    _insert(
+        connection, "programme_version",
+        ({**{name: row[name] for name in DESCRIBED}, "programme_id": id_, "recorded_in": number}
+         for id_, row in zip(ids, rows, strict=True)),
     )  # fmt: skip
     return ids
 

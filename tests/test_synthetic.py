@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.amendments import contract_totals
+from registry.audit import ChangeSet
 from registry.contracts import Contract
 from registry.database import make_engine
 from registry.fleet import FleetEvent, running_totals
@@ -102,3 +103,17 @@ def test_same_seed_builds_the_same_registry(sqlite_template, tmp_path):
         del rows["change"], rows["change_set"]
         dumps.append(rows)
     assert dumps[0] == dumps[1]
+
+
+def test_every_programme_reads_as_known_on_a_later_moment(engine, synthetic):
+    """Each synthetic programme has its description's first version (reads `as_known_on` join
+    it) as a programme made by the registry itself does."""
+    from datetime import date
+
+    from registry.views import programme_view
+
+    with Session(engine) as session:
+        slugs = session.exec(select(Programme.slug)).all()
+        known = session.exec(select(func.max(ChangeSet.id))).one()
+        views = [programme_view(session, slug, date(2024, 6, 30), known) for slug in slugs]
+    assert [view.name for view in views] == [f"Synthetic programme {n:04d}" for n in range(1, 21)]
