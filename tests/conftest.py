@@ -82,6 +82,10 @@ def _sharing_compiled_statements(create: Callable[..., Engine]) -> Callable[...,
 registry_database.create_engine = _sharing_compiled_statements(create_engine)  # type: ignore[attr-defined]
 
 
+TOKENS = pytest.StashKey[dict[str, str]]()
+"""The tokens a test's database came with (from a template holding the `tokens` users)."""
+
+
 def postgres_url(database: str) -> str:
     return make_url(normalise_url(POSTGRES_URL)).set(database=database).render_as_string(False)
 
@@ -338,6 +342,7 @@ def postgres_pool(
     postgres_dropper: ThreadPoolExecutor,
     postgres_seeded_template: str,
     postgres_nations_template: str,
+    postgres_seeded_tokens_template: tuple[str, dict[str, str]],
 ) -> Iterator[DatabasePool]:
     """After the templates (so its databases are dropped before them)."""
     pool = DatabasePool(postgres_admin, postgres_dropper)
@@ -382,6 +387,29 @@ def postgres_nations_template(postgres_admin: Engine, postgres_template: str) ->
     yield from _postgres_loaded_template(postgres_admin, postgres_template, "nations")
 
 
+def _add_tokens(engine: Engine) -> dict[str, str]:
+    """Users named viewer, editor and admin, each with a bearer token (returned by role)."""
+    found = {}
+    with unit_of_work(engine) as session:
+        for role in ("viewer", "editor", "admin"):
+            add_user(session, username=role, role=role, actor="fixture")
+            found[role] = create_token(session, username=role, actor="fixture")[1]
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres_seeded_tokens_template(
+    postgres_admin: Engine, postgres_seeded_template: str
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The seeded template with the `tokens` fixture's users, and their tokens."""
+    name = create_database(postgres_admin, template=postgres_seeded_template)
+    engine = make_engine(postgres_url(name))
+    found = _add_tokens(engine)
+    engine.dispose()
+    yield name, found
+    drop_database(postgres_admin, name)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "registry.db"
@@ -411,6 +439,17 @@ def sqlite_nations_template(sqlite_template: Path) -> Path:
     return _sqlite_loaded_template(sqlite_template, "nations")
 
 
+@pytest.fixture(scope="session")
+def sqlite_seeded_tokens_template(sqlite_seeded_template: Path) -> tuple[Path, dict[str, str]]:
+    """The seeded template with the `tokens` fixture's users, and their tokens."""
+    path = sqlite_seeded_template.with_name("seeded_tokens.db")
+    shutil.copyfile(sqlite_seeded_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    found = _add_tokens(engine)
+    engine.dispose()
+    return path, found
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -437,6 +476,8 @@ def fresh_engine(
     ("nations") or the first data set ("seeded")."""
     template_fixture = f"{backend}_template" if kind == "empty" else f"{backend}_{kind}_template"
     template = request.getfixturevalue(template_fixture)
+    if isinstance(template, tuple):  # a template holding the `tokens` fixture's users
+        template, request.node.stash[TOKENS] = template
     if backend == "sqlite":
         shutil.copyfile(template, path)
         engine = make_engine(f"sqlite:///{path}")
@@ -457,6 +498,8 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     first data set) or `nations`, copied from a template loaded once per run (much faster)."""
     names = request.fixturenames
     kind = "seeded" if "seeded" in names else "nations" if "nations" in names else "empty"
+    if kind == "seeded" and "tokens" in names:
+        kind = "seeded_tokens"
     yield from fresh_engine(backend, request, tmp_path / "registry.db", kind=kind)
 
 
@@ -513,14 +556,13 @@ def seeded(engine: Engine) -> None:
 
 
 @pytest.fixture
-def tokens(engine: Engine) -> dict[str, str]:
-    """A bearer token for a viewer, an editor and an admin (users named after their role)."""
-    found = {}
-    with unit_of_work(engine) as session:
-        for role in ("viewer", "editor", "admin"):
-            add_user(session, username=role, role=role, actor="fixture")
-            found[role] = create_token(session, username=role, actor="fixture")[1]
-    return found
+def tokens(engine: Engine, request: pytest.FixtureRequest) -> dict[str, str]:
+    """A bearer token for a viewer, an editor and an admin (users named after their role): on a
+    seeded database they come with its template, else they are added."""
+    if TOKENS in request.node.stash:
+        given: dict[str, str] = request.node.stash[TOKENS]
+        return given
+    return _add_tokens(engine)
 
 
 def auth(token: str) -> dict[str, str]:
