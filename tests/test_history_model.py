@@ -1,9 +1,12 @@
-"""Random sequences of membership commands against a small model of the two time axes.
+"""Random sequences of membership commands and contract amendments against a small model of
+the two time axes.
 
 The model holds, per nation, spells over a grid of ten yearly cells (every command date is a
-cell's first day), each cell with the role and share then held, and keeps a copy of the whole
+cell's first day), each cell with the role and share then held; and one contract, signed on the
+first cell, with the value each amendment sets from its cell on. It keeps a copy of the whole
 state after each write. The registry must accept and refuse the same commands, and answer
-"members on D as known after write k" as the model does, for dates on and between the cells.
+"members on D" and "the contract's value on D", as known after write k, as the model does, for
+dates on and between the cells.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from registry.amendments import amend_contract, amended
 from registry.audit import ChangeSet
-from registry.database import unit_of_work
+from registry.contracts import Contract, add_contract
+from registry.database import pk, unit_of_work
 from registry.errors import RegistryError
 from registry.participation import join_programme, members_on, update_participation
 from tests.factories import ACTOR, make_programme
@@ -29,6 +34,8 @@ CELLS = 10
 NATIONS = ("NLD", "BEL", "DNK")
 ROLES = ("lead", "participant", "observer")
 SHARES = (None, 3000, 6000)  # basis points: two 60 % shares at once break the 100 % rule
+SIGNED_VALUE = 100_000  # minor units; amendments set 200,000, 300,000 or 400,000
+TODAY = CELLS + 100  # where a change without a date holds from: beyond every cell asked about
 _counter = itertools.count()
 
 
@@ -49,6 +56,13 @@ class ModelSpell:
 @dataclass
 class Model:
     spells: dict[str, list[ModelSpell]] = field(default_factory=dict)
+    amendments: dict[int, int] = field(default_factory=dict)
+    """The contract's value from each cell an amendment holds from (the later recorded wins)."""
+
+    def value(self, on: date) -> int:
+        cell = min(CELLS - 1, on.year - 2001)
+        starts = [start for start in self.amendments if start <= cell]
+        return self.amendments[max(starts)] if starts else SIGNED_VALUE
 
     def open(self, nation: str) -> ModelSpell | None:
         held = self.spells.get(nation, [])
@@ -80,6 +94,10 @@ def _apply_model(model: Model, command: tuple[Any, ...]) -> bool:
     """Apply to the model; False when the registry must refuse it (the model is then unchanged
     by the caller, who works on a copy)."""
     kind, nation = command[0], command[1]
+    if kind == "amend":
+        _, _, start, value, correction = command
+        model.amendments[start if start is not None else 0 if correction else TODAY] = value
+        return True
     held = model.spells.setdefault(nation, [])
     spell = model.open(nation)
     if kind == "join":
@@ -114,7 +132,13 @@ def _apply_model(model: Model, command: tuple[Any, ...]) -> bool:
 
 def _apply_registry(session: Session, slug: str, command: tuple[Any, ...]) -> None:
     kind, nation = command[0], command[1]
-    if kind == "join":
+    if kind == "amend":
+        _, _, start, value, correction = command
+        contract = session.exec(select(Contract).where(Contract.title == slug)).one()
+        amend_contract(session, contract_id=pk(contract), amount=str(value / 100), currency="EUR",
+                       effective=None if start is None else day(start), correction=correction,
+                       actor=ACTOR)  # fmt: skip
+    elif kind == "join":
         share = command[4]
         join_programme(session, programme=slug, nation=nation, joined=day(command[2]),
                        role=command[3], cost_share=None if share is None else str(share / 100),
@@ -150,7 +174,11 @@ commands = st.one_of(
     # A change without a date holds from today, beyond the model's cells: changes get one.
     edits("change", cells),
     edits("correct", st.one_of(st.none(), cells)),
-)
+    # The contract's value from a cell (a change without a date: from today; a correction
+    # without one: from the signing).
+    st.tuples(st.just("amend"), st.just("-"), st.one_of(st.none(), cells),
+              st.sampled_from((200_000, 300_000, 400_000)), st.booleans()),
+)  # fmt: skip
 
 
 def _last_change_set(engine: Any) -> int:
@@ -171,6 +199,8 @@ def test_the_registry_answers_as_the_model_on_both_axes(engine, nations, sequenc
     with unit_of_work(engine) as session:
         slug = f"model-{next(_counter)}"
         make_programme(session, slug=slug)
+        add_contract(session, programme=slug, title=slug, kind="acquisition", signed=day(0),
+                     amount=str(SIGNED_VALUE / 100), currency="EUR", actor=ACTOR)  # fmt: skip
     model = Model()
     known: list[tuple[int, Model]] = [(_last_change_set(engine), copy.deepcopy(model))]
     for command in sequence:
@@ -192,7 +222,11 @@ def test_the_registry_answers_as_the_model_on_both_axes(engine, nations, sequenc
         else:
             assert _same_answers(trial, model), command
     with Session(engine) as session:
+        contract = session.exec(select(Contract).where(Contract.title == slug)).one()
         for number, state in known:
+            for on in QUERY_DAYS[1:]:  # the contract was signed on the first cell
+                value = select(amended("value_minor", on, number)).where(Contract.id == contract.id)
+                assert session.execute(value).scalar_one() == state.value(on), (number, on)
             for on in QUERY_DAYS:
                 found = {
                     (n.code, s.role, s.cost_share_bp, s.joined)
@@ -203,4 +237,7 @@ def test_the_registry_answers_as_the_model_on_both_axes(engine, nations, sequenc
 
 
 def _same_answers(one: Model, other: Model) -> bool:
-    return all(one.members(on) == other.members(on) for on in QUERY_DAYS)
+    return all(
+        one.members(on) == other.members(on) and one.value(on) == other.value(on)
+        for on in QUERY_DAYS[1:]
+    ) and one.members(QUERY_DAYS[0]) == other.members(QUERY_DAYS[0])
