@@ -79,6 +79,9 @@ def amended_frame(contracts: pl.DataFrame, amendments: pl.DataFrame, on: date) -
     `AMENDED` taken from the latest of `amendments` (held at the frames' point in record time,
     by `contract_id`) in force on `on` that sets it."""
     held = amendments.filter(pl.col("effective") <= on).sort("effective", "id")
+    if held.is_empty():
+        return contracts
+    held = held.filter(pl.col("contract_id").is_in(contracts["id"].implode()))
     for field in AMENDED:
         latest = (
             held.filter(pl.col(field).is_not_null())

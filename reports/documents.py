@@ -110,7 +110,7 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         .unique("id", keep="last", maintain_order=True)
         .sort("joined", "nation_name", "id")
     )
-    contracts = frames.contracts_on(as_of).filter(pl.col("programme_id") == pid)
+    contracts = frames.contracts_on(as_of, pid)
     points = agg.fleet_points(frames.fleet_events.filter(pl.col("programme_id") == pid))
     points = points.filter(pl.col("date") <= as_of)
     fleet = agg.fleet_on(points, as_of)

@@ -63,9 +63,12 @@ class Frames:
             index.setdefault((row["entity"], row["entity_id"]), []).append(row)
         return index
 
-    def contracts_on(self, on: date) -> pl.DataFrame:
-        """The contracts signed by `on` (or with no date), at their values then."""
+    def contracts_on(self, on: date, programme_id: int | None = None) -> pl.DataFrame:
+        """The contracts signed by `on` (or with no date), of one programme or all, at their
+        values then."""
         signed = self.contracts.filter(pl.col("signed").is_null() | (pl.col("signed") <= on))
+        if programme_id is not None:
+            signed = signed.filter(pl.col("programme_id") == programme_id)
         return amended_frame(signed, self.amendments, on)
 
     def fingerprint(self) -> str:
