@@ -280,16 +280,23 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
               help="File to write (default: CSV on standard output). Written under a temporary "
                    "name beside it and renamed when complete, replacing any file of that name; "
                    "a failure leaves no file.")  # fmt: skip
+@click.option("--as-known-on", default=None,
+              help="Export what the registry held then: a date (its end, UTC) or an RFC 3339 "
+                   "time (default now).")  # fmt: skip
 @click.pass_context
-def export_command(ctx: click.Context, kind: str, format_: str, out: Path | None) -> None:
+def export_command(
+    ctx: click.Context, kind: str, format_: str, out: Path | None, as_known_on: str | None
+) -> None:
     """Export every record of a kind in the columns `registry import` reads."""
     from registry.export import FileFormat, columns, export_rows, write_file, write_table
+    from registry.history import known_at
 
     file_format = FileFormat(format_)
     if out is None and file_format is not FileFormat.CSV:
         raise InvalidValue("out", f"--format {format_} writes a binary file: give --out FILE")
+    moment = _report_dates(None, as_known_on, None)[1]
     with unit_of_work(_engine(ctx)) as session:
-        rows = export_rows(session, kind)
+        rows = export_rows(session, kind, known_at(session, moment))
     data = write_table(rows, columns(kind), file_format, sheet=kind)
     if out is None:
         with writing("output", "standard output"):

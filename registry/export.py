@@ -22,6 +22,7 @@ from registry.contracts import Contract
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent
 from registry.formulas import defuse_formulas
+from registry.history import Known, created_after, recorded_by
 from registry.imports import KINDS
 from registry.organisations import Organisation
 from registry.participation import spells
@@ -47,10 +48,10 @@ def _text(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, PartialDate) else str(value)
 
 
-def _participations(session: Session) -> list[Row]:
-    """Every spell as the registry holds it now, each with the terms it held last."""
+def _participations(session: Session, known: Known) -> list[Row]:
+    """Every spell as the registry held it at `known`, each with the terms it held last."""
     slugs = {row[0]: row[1] for row in session.execute(select(Programme.id, Programme.slug)).all()}
-    rows = [(slugs[spell.programme_id], spell) for spell, _ in spells(session, [])]
+    rows = [(slugs[spell.programme_id], spell) for spell, _ in spells(session, [], known)]
     rows.sort(key=lambda pair: (pair[0], pair[1].nation_code, pair[1].joined, pair[1].id))
     return [
         {
@@ -67,7 +68,8 @@ def _participations(session: Session) -> list[Row]:
     ]
 
 
-def _contracts(session: Session) -> list[Row]:
+def _contracts(session: Session, known: Known) -> list[Row]:
+    """Every contract the registry held at `known`, as signed (amendments are not imported)."""
     contractor, awarding = aliased(Organisation), aliased(Organisation)
     query = (
         select(Contract, Programme.slug, contractor.slug, awarding.slug)
@@ -76,6 +78,8 @@ def _contracts(session: Session) -> list[Row]:
         .outerjoin(awarding, col(Contract.awarding_organisation_id) == awarding.id)
         .order_by(col(Programme.slug), col(Contract.signed), col(Contract.id))
     )
+    if known is not None:
+        query = query.where(col(Contract.id).not_in(created_after("contract", known)))
     return [
         {
             "programme": slug,
@@ -95,12 +99,13 @@ def _contracts(session: Session) -> list[Row]:
     ]
 
 
-def _fleet_events(session: Session) -> list[Row]:
+def _fleet_events(session: Session, known: Known) -> list[Row]:
+    """The fleet events the registry held at `known`."""
     query = (
         select(FleetEvent, Programme.slug, Contract.reference)
         .join(Programme, col(FleetEvent.programme_id) == Programme.id)
         .outerjoin(Contract, col(FleetEvent.contract_id) == Contract.id)
-        .where(col(FleetEvent.superseded_in).is_(None))
+        .where(recorded_by(FleetEvent, known))
         .order_by(col(Programme.slug), col(FleetEvent.event_date), col(FleetEvent.id))
     )
     return [
@@ -117,7 +122,7 @@ def _fleet_events(session: Session) -> list[Row]:
     ]
 
 
-READERS: dict[str, Callable[[Session], list[Row]]] = {
+READERS: dict[str, Callable[[Session, Known], list[Row]]] = {
     "participations": _participations,
     "contracts": _contracts,
     "fleet-events": _fleet_events,
@@ -130,9 +135,10 @@ def columns(kind: str) -> list[str]:
     return [*required, *optional]
 
 
-def export_rows(session: Session, kind: str) -> list[Row]:
-    """Every record of a kind, as the importer's rows, in a stable order."""
-    return READERS[kind](session)
+def export_rows(session: Session, kind: str, known: Known = None) -> list[Row]:
+    """Every record of a kind the registry held at `known` (default now), as the importer's
+    rows, in a stable order."""
+    return READERS[kind](session, known)
 
 
 def write_table(rows: list[Row], names: list[str], format: FileFormat, *, sheet: str) -> bytes:

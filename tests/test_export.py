@@ -1,11 +1,12 @@
 """`registry export` writes the importer's own columns; `registry backup` copies everything."""
 
 import io
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from registry.backup import backup
 from registry.cli import main
@@ -258,3 +259,39 @@ def test_a_backup_of_an_old_schema_is_refused(empty_database_url, tmp_path):
         old.dispose()
     assert error.value.fields == ["database"]
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_an_export_as_known_on_a_moment_holds_what_the_registry_held_then(engine):
+    programmes(engine)
+    records(engine)
+    with engine.connect() as connection:
+        then = connection.execute(text("SELECT max(recorded_at) FROM change_set")).scalar_one()
+    moment = then if isinstance(then, datetime) else datetime.fromisoformat(str(then))
+    known_on = moment.replace(tzinfo=moment.tzinfo or UTC).isoformat()
+    with unit_of_work(engine) as session:
+        join_programme(session, programme="stockpile", nation="DNK", joined="2024", actor=ACTOR)
+        add_contract(session, programme="mmf", title="Later", kind="support", reference="LATER",
+                     actor=ACTOR)  # fmt: skip
+        record_fleet_event(session, programme="mmf", kind="ordered", date="2024", count="1",
+                           actor=ACTOR)  # fmt: skip
+
+    def exported(kind: str, *extra: str) -> list[dict[str, str]]:
+        result = run(engine, "export", kind, *extra)
+        assert result.exit_code == 0, result.output
+        return pl.read_csv(io.BytesIO(result.stdout_bytes), infer_schema=False).to_dicts()
+
+    for kind, later in [("participations", {"programme": "stockpile", "nation": "DNK"}),
+                        ("contracts", {"reference": "LATER"}),
+                        ("fleet-events", {"date": "2024", "kind": "ordered"})]:  # fmt: skip
+        matches = lambda rows: [r for r in rows if later.items() <= r.items()]  # noqa: B023, E731
+        now, before = exported(kind), exported(kind, "--as-known-on", known_on)
+        assert len(matches(now)) == 1, kind
+        assert matches(before) == [], kind
+        assert len(before) == len(now) - 1, kind
+
+
+def test_an_export_as_known_on_no_date_is_refused_naming_the_option(engine):
+    result = run(engine, "export", "contracts", "--as-known-on", "2026-02-30")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: as-known-on: ")
+    assert result.stdout == ""
