@@ -62,11 +62,16 @@ def _sharing_compiled_statements(create: Callable[..., Engine]) -> Callable[...,
     with it the cache of compiled statements (whose key holds the dialect). Each test gets new
     engines, which would otherwise compile every statement again: that costs more than most
     tests. A served registry makes its engines once and keeps them, warm caches included."""
-    shared: dict[type[Dialect], tuple[Dialect, Any]] = {}
+    shared: dict[tuple[type[Dialect], str], tuple[Dialect, Any]] = {}
+    per_engine = {"connect_args", "pool_pre_ping", "pool_size", "pool_timeout", "max_overflow"}
 
     def create_engine_sharing(url: Any, **options: Any) -> Engine:
         engine = create(url, **options)
-        kind = type(engine.dialect)
+        # Options the dialect itself takes (an isolation level, say) give a kind of their own.
+        kind = (
+            type(engine.dialect),
+            repr(sorted((k, v) for k, v in options.items() if k not in per_engine)),
+        )
         # A dialect learns the server's version on its engine's first connection: share one
         # that has, else let this engine's become the one shared once it has.
         if kind in shared and shared[kind][0].server_version_info is not None:
