@@ -30,6 +30,7 @@ from registry.errors import Conflict, InvalidValue, NotFound
 from registry.history import Known, in_force, recorded_by
 from registry.nations import Nation, check_nation
 from registry.periods import from_date, held_rows, store
+from registry.programme_versions import as_known
 from registry.programmes import Programme, lock_programme, resolve_programme
 
 FULL_SHARE_BP = 10_000  # 100 % in basis points
@@ -308,10 +309,8 @@ def nation_programmes_on(
     checks.done()
     assert nation_ is not None
     found = members_where(session, "nation", nation_.code, on, known)
-    programmes = {
-        p.id: p
-        for p in _rows(session, Programme, Programme.id, {m.spell.programme_id for m in found})
-    }
+    rows = _rows(session, Programme, Programme.id, {m.spell.programme_id for m in found})
+    programmes = {p.id: p for p in as_known(session, rows, known)}
     pairs = [(programmes[m.spell.programme_id], m.spell) for m in found]
     return sorted(pairs, key=lambda pair: (pair[0].name, pair[0].id))
 

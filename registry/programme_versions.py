@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Index, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.history import Known, recorded_by
 
@@ -61,6 +61,21 @@ def as_described(programme: Any, version: ProgrammeVersion) -> Any:
     if described(programme) == values:
         return programme
     return type(programme)(**{**programme.model_dump(), **values})
+
+
+def as_known(session: Session, programmes: list[Any], known: Known) -> list[Any]:
+    """The programmes with the description the registry held at `known` (as they are when
+    `known` is None)."""
+    if known is None or not programmes:
+        return programmes
+    held = session.exec(
+        select(ProgrammeVersion).where(
+            col(ProgrammeVersion.programme_id).in_([p.id for p in programmes]),
+            version_known(known),
+        )
+    )
+    versions = {version.programme_id: version for version in held}
+    return [as_described(p, versions[p.id]) if p.id in versions else p for p in programmes]
 
 
 def record_version(

@@ -392,6 +392,9 @@ def test_a_corrected_name_reads_as_it_was_as_known_before_the_correction(client,
     assert listed()["mmf"] == body["name"]
     assert listed(**then)["mmf"] == old["name"]
     assert listed(q="tanker fleet", **then) == {}  # the filter reads the name as known then
+    nation = lambda **p: {i["slug"]: i["name"] for i in client.get(  # noqa: E731
+        "/api/nations/NLD", params=p).json()["programmes"]}  # fmt: skip
+    assert (nation()["mmf"], nation(**then)["mmf"]) == (body["name"], old["name"])
     report = client.get("/reports/programmes/mmf", params=then).text
     assert old["name"] in report
     assert body["name"] not in report
