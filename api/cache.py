@@ -75,6 +75,8 @@ async def serve_cached(request: Request[Any, Any, Any]) -> Response[bytes] | Non
     except RegistryError:
         return None  # the handler's own parameter check answers it
     cache: AnswerCache = request.app.state.cache
+    if cache.size <= 0:
+        return None  # REGISTRY_CACHE_SIZE=0: every answer is read afresh
     version = cache.data_version()
     request.state.cache_version = version
     return cache.lookup(_key(request), version)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BindParameter, ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_, select
 from sqlmodel import Session, col
 
 from registry.audit import Change, ChangeSet
@@ -33,10 +33,12 @@ def known_at(session: Session, moment: datetime | None) -> Known:
     """The last change set recorded by `moment` (0 when none was); None stays "now"."""
     if moment is None:
         return None
-    found = session.execute(
-        select(func.max(ChangeSet.id)).where(ChangeSet.recorded_at <= moment)  # type: ignore[arg-type]
-    ).scalar_one()
+    # A Core statement on the session's connection: every read on the record axis asks this.
+    found = session.connection().execute(_KNOWN_AT, {"moment": moment}).scalar_one()
     return int(found or 0)
+
+
+_KNOWN_AT = select(func.max(ChangeSet.id)).where(col(ChangeSet.recorded_at) <= bindparam("moment"))
 
 
 def recorded_by(table: Any, known: Known | BindParameter[Any]) -> ColumnElement[bool]:

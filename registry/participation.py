@@ -11,12 +11,12 @@ then; a correction replaces the terms it covers; both keep the rows they replace
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import BindParameter, ColumnElement, Index, and_, bindparam, func, text
+from sqlalchemy import BindParameter, ColumnElement, Index, Row, and_, bindparam, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -266,17 +266,25 @@ def _member_statement(scope: str, with_known: bool) -> Any:
     return statement
 
 
-def members_where(
+def member_rows(
     session: Session, scope: str, value: int | str, on: date, known: Known = None
-) -> list[MemberRow]:
+) -> Sequence[Row[Any]]:
     """The spells of a programme (`scope` "programme", its id) or of a nation ("nation", its
-    code) in force on `on` as known at `known`, with the terms then in force, by nation name.
-    Their left date lies after `on`, so it is not shown: an answer as of a date tells nothing
-    later. A prebuilt Core statement and plain rows: the busiest read there is."""
+    code) in force on `on` as known at `known`, with the terms then in force, by nation name:
+    plain rows of (id, programme_id, nation_code, version, nation name, role, instrument,
+    cost_share_bp, note, joined, joined precision). Their left date lies after `on`, so it is
+    not read: an answer as of a date tells nothing later. A prebuilt Core statement on the
+    session's connection: the busiest read there is."""
     values: dict[str, Any] = {"scope": value, "on": on}
     if known is not None:
         values["known"] = known
-    rows = session.execute(_member_statement(scope, known is not None), values).all()
+    return session.connection().execute(_member_statement(scope, known is not None), values).all()
+
+
+def members_where(
+    session: Session, scope: str, value: int | str, on: date, known: Known = None
+) -> list[MemberRow]:
+    """`member_rows` as spells with their nation's name."""
     return [
         MemberRow(
             Spell(id_, programme, code, role, instrument, start, precision, None, None, share,
@@ -284,7 +292,7 @@ def members_where(
             name,
         )
         for (id_, programme, code, version, name, role, instrument, share, note, start,
-             precision) in rows
+             precision) in member_rows(session, scope, value, on, known)
     ]  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
 from registry.history import Known, created_after, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
-from registry.participation import MemberRow, Spell, members_where
+from registry.participation import Spell, member_rows
 from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programme_versions import DESCRIBED, ProgrammeVersion, version_known
 from registry.programmes import Programme
@@ -41,14 +41,6 @@ class Member:
     cost_share_bp: int | None
     note: str | None
     version: int
-
-    @classmethod
-    def of_row(cls, row: MemberRow) -> Member:
-        spell = row.spell
-        return cls(
-            spell.nation_code, row.nation_name, spell.role, spell.instrument, spell.joined_on,
-            spell.left_on, spell.cost_share_bp, spell.note, spell.version,
-        )  # fmt: skip
 
     @classmethod
     def of(cls, participation: Spell, nation: Nation) -> Member:
@@ -155,7 +147,12 @@ def programme_view(session: Session, slug: str, on: date, known: Known = None) -
     if row is None or row.status is None:  # none, or not recorded yet as known then
         raise NotFound("slug", f"no programme {slug!r}")
     id_ = row.id
-    members = [Member.of_row(row) for row in members_where(session, "programme", id_, on, known)]
+    members = [
+        Member(code, name, role, instrument, PartialDate(start, Precision(precision)), None, share,
+               note, version)
+        for (_, _, code, version, name, role, instrument, share, note, start, precision)
+        in member_rows(session, "programme", id_, on, known)
+    ]  # fmt: skip
     at = {"id": id_, "on": on, "known": known}
     totals_, events_ = (_TOTALS, _EVENTS) if known is None else (_TOTALS_KNOWN, _EVENTS_KNOWN)
     totals = [(str(c), int(t or 0)) for c, t in connection.execute(totals_, at)]
