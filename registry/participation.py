@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import BindParameter, ColumnElement, Index, Row, and_, bindparam, func, text
+from sqlalchemy import BindParameter, ColumnElement, Index, and_, bindparam, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -268,7 +268,7 @@ def _member_statement(scope: str, with_known: bool) -> Any:
 
 def member_rows(
     session: Session, scope: str, value: int | str, on: date, known: Known = None
-) -> Sequence[Row[tuple[Any, ...]]]:
+) -> Sequence[Any]:
     """The spells of a programme (`scope` "programme", its id) or of a nation ("nation", its
     code) in force on `on` as known at `known`, with the terms then in force, by nation name:
     plain rows of (id, programme_id, nation_code, version, nation name, role, instrument,
