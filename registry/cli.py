@@ -280,12 +280,23 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
               help="File to write (default: CSV on standard output). Written under a temporary "
                    "name beside it and renamed when complete, replacing any file of that name; "
                    "a failure leaves no file.")  # fmt: skip
+@click.option("--as-of", default=None,
+              help="Export the records as they stood on this day (YYYY-MM-DD, YYYY-MM or YYYY: "
+                   "the period's last day): spells begun by then with the terms then in force "
+                   "(no left date while they run on), contracts signed by then at their title, "
+                   "value and quantity then, fleet events counted by then. Default: every "
+                   "record, contracts as signed.")  # fmt: skip
 @click.option("--as-known-on", default=None,
               help="Export what the registry held then: a date (its end, UTC) or an RFC 3339 "
                    "time (default now).")  # fmt: skip
 @click.pass_context
 def export_command(
-    ctx: click.Context, kind: str, format_: str, out: Path | None, as_known_on: str | None
+    ctx: click.Context,
+    kind: str,
+    format_: str,
+    out: Path | None,
+    as_of: str | None,
+    as_known_on: str | None,
 ) -> None:
     """Export every record of a kind in the columns `registry import` reads."""
     from registry.export import FileFormat, columns, export_rows, write_file, write_table
@@ -294,9 +305,9 @@ def export_command(
     file_format = FileFormat(format_)
     if out is None and file_format is not FileFormat.CSV:
         raise InvalidValue("out", f"--format {format_} writes a binary file: give --out FILE")
-    moment = _report_dates(None, as_known_on, None)[1]
+    day, moment, _ = _report_dates(as_of, as_known_on, None)
     with unit_of_work(_engine(ctx)) as session:
-        rows = export_rows(session, kind, known_at(session, moment))
+        rows = export_rows(session, kind, known_at(session, moment), day if as_of else None)
     data = write_table(rows, columns(kind), file_format, sheet=kind)
     if out is None:
         with writing("output", "standard output"):

@@ -9,23 +9,26 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from registry.contracts import Contract
+from registry.amendments import as_amended, values_on
+from registry.contracts import Contract, signed_by
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent
 from registry.formulas import defuse_formulas
 from registry.history import Known, created_after, recorded_by
 from registry.imports import KINDS
 from registry.organisations import Organisation
-from registry.participation import spells
+from registry.participation import spell_on, spell_terms, whole
 from registry.programmes import Programme
 
 Row = dict[str, str | None]
@@ -48,10 +51,16 @@ def _text(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, PartialDate) else str(value)
 
 
-def _participations(session: Session, known: Known) -> list[Row]:
-    """Every spell as the registry held it at `known`, each with the terms it held last."""
+def _participations(session: Session, known: Known, on: date | None) -> list[Row]:
+    """Every spell as the registry held it at `known`, each with the terms it held last; on
+    `on`, the spells begun by then with the terms then in force (`spell_on`)."""
     slugs = {row[0]: row[1] for row in session.execute(select(Programme.id, Programme.slug)).all()}
-    rows = [(slugs[spell.programme_id], spell) for spell, _ in spells(session, [], known)]
+    read = (
+        (whole(spell, terms) for spell, _, terms in spell_terms(session, [], known))
+        if on is None
+        else (spell_on(spell, terms, on) for spell, _, terms in spell_terms(session, [], known))
+    )
+    rows = [(slugs[spell.programme_id], spell) for spell in read if spell is not None]
     rows.sort(key=lambda pair: (pair[0], pair[1].nation_code, pair[1].joined, pair[1].id))
     return [
         {
@@ -68,11 +77,15 @@ def _participations(session: Session, known: Known) -> list[Row]:
     ]
 
 
-def _contracts(session: Session, known: Known) -> list[Row]:
-    """Every contract the registry held at `known`, as signed (amendments are not imported)."""
+def _contracts(session: Session, known: Known, on: date | None) -> list[Row]:
+    """Every contract the registry held at `known`, as signed (amendments are not imported);
+    on `on`, the contracts signed by then with the title, value and quantity then in force."""
     contractor, awarding = aliased(Organisation), aliased(Organisation)
+    read: list[Any] = [Contract, Programme.slug, contractor.slug, awarding.slug]
+    if on is not None:
+        read += values_on(session, on, known).values()
     query = (
-        select(Contract, Programme.slug, contractor.slug, awarding.slug)
+        sa_select(*read)
         .join(Programme, col(Contract.programme_id) == Programme.id)
         .outerjoin(contractor, col(Contract.contractor_id) == contractor.id)
         .outerjoin(awarding, col(Contract.awarding_organisation_id) == awarding.id)
@@ -80,6 +93,12 @@ def _contracts(session: Session, known: Known) -> list[Row]:
     )
     if known is not None:
         query = query.where(col(Contract.id).not_in(created_after("contract", known)))
+    if on is not None:
+        query = query.where(signed_by(on))
+    found = [
+        (row[0] if on is None else as_amended(row[0], row[4:]), *row[1:4])
+        for row in session.execute(query).all()
+    ]
     return [
         {
             "programme": slug,
@@ -95,12 +114,12 @@ def _contracts(session: Session, known: Known) -> list[Row]:
             "item": c.item,
             "note": c.note,
         }
-        for c, slug, by, awarded in session.exec(query)
+        for c, slug, by, awarded in found
     ]
 
 
-def _fleet_events(session: Session, known: Known) -> list[Row]:
-    """The fleet events the registry held at `known`."""
+def _fleet_events(session: Session, known: Known, on: date | None) -> list[Row]:
+    """The fleet events the registry held at `known`; on `on`, those that count by then."""
     query = (
         select(FleetEvent, Programme.slug, Contract.reference)
         .join(Programme, col(FleetEvent.programme_id) == Programme.id)
@@ -119,10 +138,11 @@ def _fleet_events(session: Session, known: Known) -> list[Row]:
             "note": e.note,
         }
         for e, slug, reference in session.exec(query)
+        if on is None or e.counts_from <= on
     ]
 
 
-READERS: dict[str, Callable[[Session, Known], list[Row]]] = {
+READERS: dict[str, Callable[[Session, Known, date | None], list[Row]]] = {
     "participations": _participations,
     "contracts": _contracts,
     "fleet-events": _fleet_events,
@@ -135,10 +155,12 @@ def columns(kind: str) -> list[str]:
     return [*required, *optional]
 
 
-def export_rows(session: Session, kind: str, known: Known = None) -> list[Row]:
+def export_rows(
+    session: Session, kind: str, known: Known = None, on: date | None = None
+) -> list[Row]:
     """Every record of a kind the registry held at `known` (default now), as the importer's
-    rows, in a stable order."""
-    return READERS[kind](session, known)
+    rows, in a stable order; with `on`, the records as they stood on that day."""
+    return READERS[kind](session, known, on)
 
 
 def write_table(rows: list[Row], names: list[str], format: FileFormat, *, sheet: str) -> bytes:

@@ -27,7 +27,7 @@ from registry.choices import Action, Instrument, Role
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
-from registry.history import Known, in_force, recorded_by
+from registry.history import Known, holds, in_force, recorded_by
 from registry.nations import Nation, check_nation
 from registry.periods import from_date, held_rows, store
 from registry.programme_versions import as_known
@@ -515,6 +515,18 @@ def whole(spell: SpellRow, terms: list[Term], shown: Term | None = None) -> Spel
     """The spell from its first to its last term, with the values of `shown` (default: the
     last term)."""
     return _spell(spell, shown or terms[-1], terms[0], terms[-1])
+
+
+def spell_on(spell: SpellRow, terms: list[Term], on: date) -> Spell | None:
+    """The spell as read on `on`: None when it had not begun; while it runs, the terms then in
+    force and no left date (an answer as of a date tells nothing later); once it has ended, its
+    last terms and its left date."""
+    if terms[0].valid_from.start > on:
+        return None
+    for term in terms:
+        if holds(term.valid_from.start, term.end, on):
+            return _spell(spell, term, terms[0], None)
+    return whole(spell, terms)
 
 
 def _history(spell: SpellRow, terms: list[Term], **extra: Any) -> dict[str, Any]:

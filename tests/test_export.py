@@ -10,13 +10,14 @@ from sqlalchemy import Engine, text
 
 from registry.backup import backup
 from registry.cli import main
+from registry.amendments import amend_contract
 from registry.contracts import add_contract
 from registry.database import make_engine, unit_of_work
 from registry.errors import InvalidValue
 from registry.export import FileFormat, columns, export_rows, write_table
 from registry.fleet import record_fleet_event
 from registry.migrate import current_revision, head_revision
-from registry.participation import join_programme, leave_programme
+from registry.participation import join_programme, leave_programme, update_participation
 from registry.web_sessions import open_session
 from seed.load import load_nations
 from tests.conftest import dump
@@ -294,4 +295,110 @@ def test_an_export_as_known_on_no_date_is_refused_naming_the_option(engine):
     result = run(engine, "export", "contracts", "--as-known-on", "2026-02-30")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: as-known-on: ")
+    assert result.stdout == ""
+
+
+def changes_after_the_signing(engine: Engine) -> None:
+    """The Netherlands hands the lead over from 2018; the first contract is worth more from 2018."""
+    with unit_of_work(engine) as session:
+        update_participation(session, programme="mmf", nation="NLD", effective="2018",
+                             changes={"role": "participant", "cost_share": "10"}, actor=ACTOR)  # fmt: skip
+        amend_contract(session, contract_id=1, effective="2018-03-01", amount="1600000000", currency="EUR",
+                       title="Two A330 MRTT and spares", actor=ACTOR)  # fmt: skip
+
+
+def exported_on(engine: Engine, kind: str, as_of: str) -> list[dict[str, str | None]]:
+    result = run(engine, "export", kind, "--as-of", as_of)
+    assert result.exit_code == 0, result.output
+    return pl.read_csv(io.BytesIO(result.stdout_bytes), infer_schema=False).to_dicts()
+
+
+def test_an_export_as_of_a_day_holds_the_spells_as_they_stood_then(engine):
+    programmes(engine)
+    records(engine)
+    changes_after_the_signing(engine)
+
+    def spells(as_of: str) -> list[tuple[str | None, ...]]:
+        rows = exported_on(engine, "participations", as_of)
+        return [(r["nation"], r["joined"], r["role"], r["cost_share"], r["left"]) for r in rows]
+
+    assert spells("2016") == [("NLD", "2014-11", "lead", "20.2", None)]
+    assert spells("2019-03") == [  # Belgium's first spell runs on: no left date yet
+        ("BEL", "2017", "participant", None, None),
+        ("NLD", "2014-11", "participant", "10", None),
+    ]
+    assert spells("2020-01") == [  # it ended in June; the second spell begins in February
+        ("BEL", "2017", "participant", None, "2019-06-30"),
+        ("NLD", "2014-11", "participant", "10", None),
+    ]
+    assert ("FIN", "2025", "observer", None, None) in spells("2025")
+    assert spells("2013") == []
+
+
+def test_an_export_as_of_a_day_holds_the_contracts_signed_by_then_at_their_value_then(engine):
+    programmes(engine)
+    records(engine)
+    changes_after_the_signing(engine)
+
+    def contracts(as_of: str) -> dict[str | None, tuple[str | None, ...]]:
+        rows = exported_on(engine, "contracts", as_of)
+        return {r["title"]: (r["reference"], r["signed"], r["amount"]) for r in rows}
+
+    # Contracts with no signing date count as always signed (as every as-of read counts them).
+    undated = {"Support": (None, None, None), "Rare earths": ("S-1", None, "10")}
+    assert contracts("2016-06") == undated
+    assert contracts("2017") == {"Two A330 MRTT": ("MMF-1", "2016-07", "1500000000.50"), **undated}
+    assert contracts("2018-03") == {
+        "Two A330 MRTT and spares": ("MMF-1", "2016-07", "1600000000.00"), **undated,
+    }  # fmt: skip
+    # Without --as-of, contracts are exported as signed, as the importer records a signing.
+    plain = pl.read_csv(io.BytesIO(run(engine, "export", "contracts").stdout_bytes),
+                        infer_schema=False).to_dicts()  # fmt: skip
+    assert {r["title"] for r in plain} == {"Two A330 MRTT", "Support", "Rare earths"}
+
+
+def test_an_export_as_of_a_day_holds_the_fleet_events_counted_by_then(engine):
+    programmes(engine)
+    records(engine)
+
+    def events(as_of: str) -> list[tuple[str | None, ...]]:
+        return [(r["programme"], r["date"], r["kind"]) for r in
+                exported_on(engine, "fleet-events", as_of)]  # fmt: skip
+
+    # An event dated to a month or a year counts from that period's last day.
+    assert events("2016-07-30") == []
+    assert events("2016-07") == [("mmf", "2016-07", "ordered")]
+    assert events("2020-12-30") == [("mmf", "2016-07", "ordered")]
+    assert events("2025") == [
+        ("mmf", "2016-07", "ordered"), ("mmf", "2020", "delivered"),
+        ("stockpile", "2025-01-02", "ordered"),
+    ]  # fmt: skip
+
+
+def test_an_export_as_of_a_day_imported_into_another_registry_exports_the_same(
+    engine, second_engine, tmp_path
+):
+    programmes(engine)
+    records(engine)
+    changes_after_the_signing(engine)
+    programmes(second_engine)
+    for kind in KINDS:
+        path = tmp_path / f"{kind}.csv"
+        written = run(engine, "export", kind, "--as-of", "2020-01", "--out", str(path))
+        assert written.exit_code == 0, written.output
+        imported = run(second_engine, "import", kind, str(path))
+        assert imported.exit_code == 0, imported.output
+    for kind in KINDS:
+        assert run(second_engine, "export", kind).stdout == path_text(tmp_path / f"{kind}.csv")
+
+
+def path_text(path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("as_of", ["2026-02-30", "yesterday", "2026-1-1"])
+def test_an_export_as_of_no_date_is_refused_naming_the_option(engine, as_of):
+    result = run(engine, "export", "participations", "--as-of", as_of)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: as-of: ")
     assert result.stdout == ""
