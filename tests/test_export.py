@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
+from registry.amendments import amend_contract
 from registry.backup import backup
 from registry.cli import main
-from registry.amendments import amend_contract
 from registry.contracts import add_contract
 from registry.database import make_engine, unit_of_work
 from registry.errors import InvalidValue
@@ -389,11 +389,8 @@ def test_an_export_as_of_a_day_imported_into_another_registry_exports_the_same(
         imported = run(second_engine, "import", kind, str(path))
         assert imported.exit_code == 0, imported.output
     for kind in KINDS:
-        assert run(second_engine, "export", kind).stdout == path_text(tmp_path / f"{kind}.csv")
-
-
-def path_text(path) -> str:
-    return path.read_text(encoding="utf-8")
+        written = (tmp_path / f"{kind}.csv").read_text(encoding="utf-8")
+        assert run(second_engine, "export", kind).stdout == written, kind
 
 
 @pytest.mark.parametrize("as_of", ["2026-02-30", "yesterday", "2026-1-1"])
