@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import cached_property
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Select, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, or_, select
 
 from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract
@@ -21,15 +22,7 @@ from registry.participation import MembershipTerm, Participation
 from registry.programme_terms import ProgrammeTerm
 from registry.programme_versions import DESCRIBED, ProgrammeVersion
 from registry.programmes import Programme
-
-_QUERIES = {
-    "nations": "SELECT code, name, kind, nato_member_since FROM nation ORDER BY name",
-    "citations": """
-        SELECT c.entity, c.entity_id, c.confidence, c.note, s.key AS source, s.title,
-               s.publisher, s.url, s.published, s.published_precision
-        FROM citation c JOIN source s ON s.id = c.source_id
-        ORDER BY c.entity, c.entity_id, s.key""",
-}
+from registry.sources import Citation, Source
 
 _DATES = {
     "programmes": ["launched"], "nations": ["nato_member_since"],
@@ -41,8 +34,30 @@ _DATES = {
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What a report reads: the frames it shows (the others are read empty), of the programmes
+    with these ids (None: every programme) and, for a nation's report, of that nation."""
+
+    frames: frozenset[str]
+    programmes: tuple[int, ...] | None = None
+    nation: str | None = None
+
+
+REPORT_FRAMES = {
+    "programme": frozenset(
+        {"programmes", "spells", "standings", "contracts", "amendments", "fleet_events",
+         "citations"}
+    ),
+    "nation": frozenset({"nations", "programmes", "spells", "contracts", "amendments"}),
+    "membership": frozenset({"nations", "programmes", "spells"}),
+    "contracts": frozenset({"contracts", "amendments"}),
+}  # fmt: skip
+"""The frames each report is drawn from (`reports.documents`)."""
+
+
+@dataclass(frozen=True)
 class Frames:
-    """Everything the reports show, read once."""
+    """Everything the reports show, read once (or what one report shows: `report_scope`)."""
 
     programmes: pl.DataFrame
     nations: pl.DataFrame
@@ -101,26 +116,40 @@ def _typed(frame: pl.DataFrame, dates: list[str]) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def _programmes(known: Known) -> Select[Any]:
+def _programme_ids(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    return [] if scope.programmes is None else [column.in_(scope.programmes)]
+
+
+def _nations(known: Known, scope: Scope) -> Select[Any]:
+    n = Nation.__table__.c  # type: ignore[attr-defined]
+    query = select(n.code, n.name, n.kind, n.nato_member_since).order_by(n.name)
+    return query if scope.nation is None else query.where(n.code == scope.nation)
+
+
+def _programmes(known: Known, scope: Scope) -> Select[Any]:
     """Every programme with its description as known at `known` (those recorded after left out)."""
     p = Programme.__table__.c  # type: ignore[attr-defined]
+    within = _programme_ids(p.id, scope)
     if known is None:
-        return select(p.id, p.slug, *(getattr(p, n) for n in DESCRIBED)).order_by(p.name, p.id)
+        columns = (getattr(p, n) for n in DESCRIBED)
+        return select(p.id, p.slug, *columns).where(*within).order_by(p.name, p.id)
     v = ProgrammeVersion.__table__.c  # type: ignore[attr-defined]
     return (
         select(p.id, p.slug, *(getattr(v, n) for n in DESCRIBED))
         .join(ProgrammeVersion, and_(v.programme_id == p.id, recorded_by(v, known)))
+        .where(*within)
         .order_by(v.name, p.id)
     )
 
 
-def _spells(known: Known) -> Select[Any]:
+def _spells(known: Known, scope: Scope) -> Select[Any]:
     """One row per membership term the registry holds (`registry.history.recorded_by`): the
     term's period (`valid_from`, `valid_to`) and values, and its spell's `id`, `joined` and
     `left` (the first term's start and the last term's end)."""
     t, s, n = MembershipTerm.__table__.c, Participation.__table__.c, Nation.__table__.c  # type: ignore[attr-defined]
     first = {"partition_by": t.participation_id, "order_by": t.valid_from}
     last = {"partition_by": t.participation_id, "order_by": t.valid_from.desc()}
+    nation = [] if scope.nation is None else [s.nation_code == scope.nation]
     return (
         select(
             s.id, s.programme_id, s.nation_code.label("nation"), n.name.label("nation_name"),
@@ -134,12 +163,12 @@ def _spells(known: Known) -> Select[Any]:
         )
         .join_from(MembershipTerm, Participation, s.id == t.participation_id)
         .join(Nation, n.code == s.nation_code)
-        .where(recorded_by(MembershipTerm.__table__.c, known))  # type: ignore[attr-defined]
+        .where(recorded_by(t, known), *_programme_ids(s.programme_id, scope), *nation)
         .order_by(s.programme_id, t.valid_from, n.name, s.id)
     )  # fmt: skip
 
 
-def _standings(known: Known) -> Select[Any]:
+def _standings(known: Known, scope: Scope) -> Select[Any]:
     """One row per programme term the registry holds: status and managing organisation over
     [valid_from, valid_to)."""
     t, o = ProgrammeTerm.__table__.c, Organisation.__table__.c  # type: ignore[attr-defined]
@@ -149,12 +178,12 @@ def _standings(known: Known) -> Select[Any]:
             t.valid_from, t.valid_to,
         )
         .outerjoin_from(ProgrammeTerm, Organisation, o.id == t.managing_organisation_id)
-        .where(recorded_by(ProgrammeTerm.__table__.c, known))  # type: ignore[attr-defined]
+        .where(recorded_by(t, known), *_programme_ids(t.programme_id, scope))
         .order_by(t.programme_id, t.valid_from)
     )  # fmt: skip
 
 
-def _contracts(known: Known) -> Select[Any]:
+def _contracts(known: Known, scope: Scope) -> Select[Any]:
     """Every contract recorded by `known`, as signed (`_amendments` holds what changed since)."""
     c = Contract.__table__.c  # type: ignore[attr-defined]
     k, a = (Organisation.__table__.alias(name) for name in ("k", "a"))  # type: ignore[attr-defined]
@@ -167,22 +196,29 @@ def _contracts(known: Known) -> Select[Any]:
         .outerjoin(k, k.c.id == c.contractor_id)
         .outerjoin(a, a.c.id == c.awarding_organisation_id)
         .where(*([] if known is None else [c.id.not_in(created_after("contract", known))]))
+        .where(*_programme_ids(c.programme_id, scope))
         .order_by(c.programme_id, c.signed, c.id)
     )  # fmt: skip
 
 
-def _amendments(known: Known) -> Select[Any]:
+def _contract_ids(scope: Scope) -> Select[Any]:
+    c = Contract.__table__.c  # type: ignore[attr-defined]
+    return select(c.id).where(*_programme_ids(c.programme_id, scope))
+
+
+def _amendments(known: Known, scope: Scope) -> Select[Any]:
     """The contract amendments the registry held at `known`."""
     t = ContractAmendment.__table__.c  # type: ignore[attr-defined]
     columns = [getattr(t, name) for name in AMENDED]
+    within = [] if scope.programmes is None else [t.contract_id.in_(_contract_ids(scope))]
     return (
         select(t.id, t.contract_id, t.effective, *columns)
-        .where(recorded_by(t, known))
+        .where(recorded_by(t, known), *within)
         .order_by(t.contract_id, t.effective, t.id)
     )
 
 
-def _fleet_events(known: Known) -> Select[Any]:
+def _fleet_events(known: Known, scope: Scope) -> Select[Any]:
     """The fleet events the registry holds (corrected and voided ones are replaced)."""
     t = FleetEvent.__table__.c  # type: ignore[attr-defined]
     return (
@@ -190,23 +226,77 @@ def _fleet_events(known: Known) -> Select[Any]:
             t.id, t.programme_id, t.event_date, t.event_date_precision.label("precision"),
             t.kind, t.count, t.asset_type,
         )
-        .where(recorded_by(t, known))
+        .where(recorded_by(t, known), *_programme_ids(t.programme_id, scope))
         .order_by(t.programme_id, t.event_date, t.id)
     )  # fmt: skip
 
 
-_BUILT = {
-    "programmes": _programmes, "spells": _spells, "standings": _standings, "contracts": _contracts,
-    "amendments": _amendments, "fleet_events": _fleet_events,
+def _citations(known: Known, scope: Scope) -> Select[Any]:
+    """Each record's sources; in a scope, those of its programmes, their spells, contracts and
+    fleet events."""
+    c, s = Citation.__table__.c, Source.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(
+            c.entity, c.entity_id, c.confidence, c.note, s.key.label("source"), s.title,
+            s.publisher, s.url, s.published, s.published_precision,
+        )
+        .join_from(Citation, Source, s.id == c.source_id)
+        .order_by(c.entity, c.entity_id, s.key)
+    )  # fmt: skip
+    if scope.programmes is None:
+        return query
+    owned = {
+        "participation": Participation.__table__.c,  # type: ignore[attr-defined]
+        "contract": Contract.__table__.c,  # type: ignore[attr-defined]
+        "fleet_event": FleetEvent.__table__.c,  # type: ignore[attr-defined]
+    }
+    return query.where(
+        or_(
+            and_(c.entity == "programme", c.entity_id.in_(scope.programmes)),
+            *(
+                and_(c.entity == entity, c.entity_id.in_(
+                    select(t.id).where(t.programme_id.in_(scope.programmes))
+                ))
+                for entity, t in owned.items()
+            ),
+        )
+    )  # fmt: skip
+
+
+_BUILT: dict[str, Callable[[Known, Scope], Select[Any]]] = {
+    "programmes": _programmes, "nations": _nations, "spells": _spells, "standings": _standings,
+    "contracts": _contracts, "amendments": _amendments, "fleet_events": _fleet_events,
+    "citations": _citations,
 }  # fmt: skip
+EVERYTHING = Scope(frozenset(_BUILT))
 
 
-def _read(engine: Engine, name: str, known: Known) -> pl.DataFrame:
-    query = _BUILT[name](known) if name in _BUILT else _QUERIES[name]
+def _read(engine: Engine, name: str, known: Known, scope: Scope) -> pl.DataFrame:
+    query = _BUILT[name](known, scope)
+    if name not in scope.frames:
+        query = query.where(false())  # its columns, no rows: no report of this scope reads it
     return _typed(pl.read_database(query, connection=engine), _DATES[name])
 
 
-def load_frames(engine: Engine, known: Known = None) -> Frames:
-    """Read every table the reports use; the membership and programme terms and the fleet
-    events as the registry held them at `known` (a change-set number; None: now)."""
-    return Frames(**{name: _read(engine, name, known) for name in _DATES})
+def report_scope(engine: Engine, report: str, key: str = "") -> Scope:
+    """What one report reads: a programme's report, that programme's rows; a nation's, its
+    spells and their programmes' (with their contracts); the matrix and the contracts summary,
+    every programme's rows of the frames they show."""
+    if report == "programme":
+        p = Programme.__table__.c  # type: ignore[attr-defined]
+        ids = select(p.id).where(p.slug == key)
+    elif report == "nation":
+        s = Participation.__table__.c  # type: ignore[attr-defined]
+        ids = select(s.programme_id).where(s.nation_code == key).distinct()
+    else:
+        return Scope(REPORT_FRAMES[report])
+    with engine.connect() as connection:
+        found = tuple(sorted(connection.execute(ids).scalars()))
+    return Scope(REPORT_FRAMES[report], found, key if report == "nation" else None)
+
+
+def load_frames(engine: Engine, known: Known = None, scope: Scope = EVERYTHING) -> Frames:
+    """Read the tables the reports use (those of `scope`: default every one, whole); the
+    membership and programme terms and the fleet events as the registry held them at `known`
+    (a change-set number; None: now)."""
+    return Frames(**{name: _read(engine, name, known, scope) for name in _DATES})

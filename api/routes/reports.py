@@ -16,7 +16,7 @@ from registry.history import known_at
 from registry.nations import nation_code
 from reports import documents
 from reports.build import render
-from reports.frames import load_frames
+from reports.frames import load_frames, report_scope
 
 Since = Annotated[
     str | None,
@@ -76,7 +76,7 @@ async def report_response(
     def build() -> Response[bytes]:
         with Session(engine) as session:
             known = known_at(session, moment)
-        frames = load_frames(engine, known)
+        frames = load_frames(engine, known, report_scope(engine, report, key))
         stamp = documents.stamp(frames, day, as_known_on=moment, since=first)
         return _answer(render(frames, stamp, report, key), format, key or report)
 
