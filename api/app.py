@@ -154,6 +154,8 @@ def _database_state(settings: Settings) -> State:
             "engine": engine,
             "settings": settings,
             "cache": cache,
+            # Finished reports, checked against the same data version on the same connection.
+            "report_cache": AnswerCache(cache.engine, settings.report_cache_size),
             "signin_throttle": SignInThrottle(),
             "health_limiter": anyio.CapacityLimiter(1),
             "report_limiter": reports.report_limiter(),

@@ -27,12 +27,13 @@ Key = tuple[Any, ...]
 
 
 class AnswerCache:
-    """A bounded least-recently-used map of request key -> (data version, body, headers)."""
+    """A bounded least-recently-used map of request key -> (data version, body, headers, media
+    type). Used on the event loop only."""
 
     def __init__(self, engine: Engine, size: int = 4096) -> None:
         self.engine = engine
         self.size = size
-        self.entries: OrderedDict[Key, tuple[int, bytes, dict[str, str]]] = OrderedDict()
+        self.entries: OrderedDict[Key, tuple[int, bytes, dict[str, str], str]] = OrderedDict()
 
     def data_version(self) -> int:
         """The data version. On the driver's own connection: this runs on every read."""
@@ -51,12 +52,19 @@ class AnswerCache:
         if hit is None or hit[0] != version:
             return None
         self.entries.move_to_end(key)
-        return Response(hit[1], media_type="application/json", headers=hit[2])
+        return Response(hit[1], media_type=hit[3], headers=hit[2])
 
-    def store(self, key: Key, version: int, body: bytes, headers: dict[str, str]) -> None:
+    def store(
+        self,
+        key: Key,
+        version: int,
+        body: bytes,
+        headers: dict[str, str],
+        media_type: str = "application/json",
+    ) -> None:
         if self.size <= 0:
             return
-        self.entries[key] = (version, body, headers)
+        self.entries[key] = (version, body, headers, media_type)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)

@@ -55,6 +55,8 @@ class Settings:
     """`REGISTRY_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
     cache_size: int = 4096
     """`REGISTRY_CACHE_SIZE`: read answers kept per worker (0 turns the cache off)."""
+    report_cache_size: int = 64
+    """`REGISTRY_REPORT_CACHE_SIZE`: finished reports (HTML or PDF) kept per worker (0: none)."""
     secure_cookie: bool | None = None
     """`REGISTRY_SECURE_COOKIE`: whether the staff pages' cookies are HTTPS-only; unset means yes,
     except for a browser on this machine over plain HTTP."""
@@ -80,6 +82,7 @@ class Settings:
             port=int(_number(env, "REGISTRY_PORT", 8000)),
             max_body_bytes=int(_number(env, "REGISTRY_MAX_BODY_BYTES", 10_000_000)),
             cache_size=int(_number(env, "REGISTRY_CACHE_SIZE", 4096)),
+            report_cache_size=int(_number(env, "REGISTRY_REPORT_CACHE_SIZE", 64)),
             secure_cookie=_optional_flag(env.get("REGISTRY_SECURE_COOKIE")),
             trusted_proxies=_addresses(env.get("REGISTRY_TRUSTED_PROXIES")),
             db_timeout=_number(env, "REGISTRY_DB_TIMEOUT", 5.0, whole=False),

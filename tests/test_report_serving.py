@@ -76,3 +76,77 @@ def test_a_report_that_cannot_get_its_turn_is_503(
     assert refused.headers["retry-after"].isdigit()
     assert [e["field"] for e in refused.json()["errors"]] == ["report"]
     assert first[0].status_code == 200
+
+
+def counted_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the reports drawn (each report's key, in order)."""
+    drawn: list[str] = []
+    real = reports.render  # type: ignore[attr-defined]
+
+    def render(frames: Any, stamp: Any, report: str, key: str = "") -> str:
+        drawn.append(key or report)
+        return real(frames, stamp, report, key)
+
+    monkeypatch.setattr(reports, "render", render)
+    return drawn
+
+
+def test_a_finished_report_is_kept_until_the_data_changes(
+    client: TestClient[Any], monkeypatch: pytest.MonkeyPatch, engine: Any
+) -> None:
+    drawn = counted_renders(monkeypatch)
+    pdf = {"format": "pdf", "as_of": "2019-12-31"}
+    first = client.get("/reports/programmes/mmf", params=pdf)
+    again = client.get("/reports/programmes/mmf", params=pdf)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.content == first.content
+    assert again.headers["content-type"] == "application/pdf"
+    assert drawn == ["mmf"]  # the second came from the kept copy
+    client.get("/reports/programmes/mmf", params={"as_of": "2019-12-31"})  # HTML: its own copy
+    client.get("/reports/programmes/mmf", params={**pdf, "as_of": "2020-12-31"})  # another day
+    assert drawn == ["mmf", "mmf", "mmf"]
+
+    from registry.contracts import add_contract
+    from registry.database import unit_of_work
+
+    with unit_of_work(engine) as session:
+        add_contract(session, programme="mmf", title="Spares", kind="support", actor="tester")
+    html = client.get("/reports/programmes/mmf", params={"as_of": "2019-12-31"})
+    assert drawn == ["mmf", "mmf", "mmf", "mmf"]  # drawn again: the data changed
+    assert "Spares" in html.text
+
+
+def test_a_kept_report_needs_no_turn(
+    client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.get("/reports/membership").status_code == 200
+    monkeypatch.setattr(reports, "WAIT_SECONDS", 0)
+    client.app.state.report_limiter = anyio.CapacityLimiter(1)
+    entered, release = held_render(monkeypatch)
+    drawing = threading.Thread(target=lambda: client.get("/reports/contracts"))
+    drawing.start()
+    try:
+        assert entered.wait(timeout=60)  # the only worker is busy
+        kept = client.get("/reports/membership")
+    finally:
+        release.set()
+        drawing.join(timeout=60)
+    assert kept.status_code == 200
+
+
+def test_no_report_is_kept_when_the_report_cache_is_off(
+    client_with: Any, app_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    drawn = counted_renders(monkeypatch)
+    with client_with(replace(app_settings, report_cache_size=0)) as client:
+        for _ in range(2):
+            assert client.get("/reports/nations/NLD").status_code == 200
+    assert drawn == ["NLD", "NLD"]
+
+
+def test_a_pdf_downloads_named_by_its_key_and_day(client: TestClient[Any]) -> None:
+    answer = client.get("/reports/programmes/mmf", params={"format": "pdf", "as_of": "2019-12"})
+    disposition = answer.headers["content-disposition"]
+    assert disposition == 'inline; filename="mmf-as-of-2019-12-31.pdf"'

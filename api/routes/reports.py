@@ -9,6 +9,7 @@ from litestar import Request, Response, Router, get
 from litestar.params import FromPath, QueryParameter
 from sqlmodel import Session
 
+from api.cache import AnswerCache
 from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
 from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, as_of_day, known_on
 from registry.errors import BadParameter, NotFound, Unavailable
@@ -31,16 +32,17 @@ ReportFormat = Annotated[
 ]
 
 
-def _answer(html: str, format: str | None, name: str) -> Response[bytes]:
+Drawn = tuple[bytes, str, dict[str, str]]
+"""A finished report: body, media type, headers."""
+
+
+def _drawn(html: str, format: str | None, name: str) -> Drawn:
     if format == "pdf":
         from reports.pdf import html_to_pdf
 
-        return Response(
-            html_to_pdf(html),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
-        )
-    return Response(html.encode(), media_type="text/html")  # Litestar adds the charset
+        disposition = {"Content-Disposition": f'inline; filename="{name}.pdf"'}
+        return html_to_pdf(html), "application/pdf", disposition
+    return html.encode(), "text/html", {}  # Litestar adds the charset
 
 
 REPORT = documented(answers={"text/html": {"type": "string"}, "application/pdf": BINARY})
@@ -65,20 +67,28 @@ async def report_response(
     as_known_on: str | None = None,
     since: str | None = None,
 ) -> Response[bytes]:
-    """The report read fresh from the database, as HTML or PDF, drawn in a worker thread: a
-    report takes from tens of milliseconds to seconds, and the event loop must stay free."""
+    """The report as HTML or PDF: kept from an earlier request while the data is unchanged,
+    else read from the database and drawn in a worker thread (a report takes from tens of
+    milliseconds to seconds, and the event loop must stay free)."""
     engine, day = request.app.state.engine, as_of_day(as_of)
     moment = known_on(as_known_on)
     first = None if since is None else as_of_day(since, "since")
     if first is not None and first >= day:
         raise BadParameter("since", f"{first} is not before as_of ({day})")
+    kept: AnswerCache = request.app.state.report_cache
+    cache_key = (report, key, day, moment, first, format or "html")
+    version = kept.data_version() if kept.size > 0 else 0
+    hit = kept.lookup(cache_key, version)
+    if hit is not None:
+        return hit
 
-    def build() -> Response[bytes]:
+    def build() -> Drawn:
         with Session(engine) as session:
             known = known_at(session, moment)
         frames = load_frames(engine, known, report_scope(engine, report, key))
         stamp = documents.stamp(frames, day, as_known_on=moment, since=first)
-        return _answer(render(frames, stamp, report, key), format, key or report)
+        name = f"{key or report}-as-of-{day.isoformat()}"
+        return _drawn(render(frames, stamp, report, key), format, name)
 
     limiter: anyio.CapacityLimiter = request.app.state.report_limiter
     try:
@@ -90,9 +100,11 @@ async def report_response(
         except TimeoutError:
             raise Unavailable("report", "every report worker is busy; try again shortly") from None
     try:
-        return await anyio.to_thread.run_sync(build)
+        body, media_type, headers = await anyio.to_thread.run_sync(build)
     finally:
         limiter.release()
+    kept.store(cache_key, version, body, headers, media_type)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @get("/programmes/{slug:str}", responses=ERRORS, operation_class=REPORT,
