@@ -73,3 +73,14 @@ class Action(StrEnum):
     DELETE = "delete"
     CORRECT = "correct"
     VOID = "void"
+
+
+_SPOKEN = {"mou": "MoU", "high-visibility-project": "high-visibility project"}
+
+
+def label(code: str | None) -> str:
+    """A code as people read it (`letter_of_intent` → "letter of intent", `mou` → "MoU"), for
+    the reports and the staff pages; no code reads as a dash."""
+    if code is None or code == "":
+        return "—"
+    return _SPOKEN.get(code) or code.replace("_", " ").replace("-", " ")

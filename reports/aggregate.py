@@ -96,26 +96,38 @@ def membership_matrix(
 ) -> pl.DataFrame:
     """Nations by programmes on a date: the role held (empty when none), and a count per nation.
 
-    Rows: every nation with at least one membership, by name; columns: programmes by name.
+    Rows: every nation, by name (one in no programme too: its row shows it); columns: the
+    programmes' slugs, in the order given.
     """
-    active = active_on(spells, on).join(
-        programmes.select(pl.col("id").alias("programme_id"), "slug"), on="programme_id"
+    slugs = programmes.select(pl.col("id").alias("programme_id"), "slug")
+    active = active_on(spells, on).join(slugs, on="programme_id")
+    # A dictionary, not a pivot: polars' pivot takes ~0.2 s for a thousand programmes.
+    roles: dict[tuple[str, str], str] = {}
+    for nation, slug, role in active.select("nation", "slug", "role").iter_rows():
+        roles.setdefault((nation, slug), role)
+    rows = nations.select(pl.col("code").alias("nation"), pl.col("name").alias("nation_name"))
+    rows = rows.sort("nation_name")
+    codes = rows["nation"].to_list()
+    cells = {
+        slug: pl.Series(slug, [roles.get((code, slug)) for code in codes], pl.String)
+        for slug in programmes["slug"]
+    }
+    held = (
+        pl.DataFrame({"nation": [code for code, _ in roles]}, schema={"nation": pl.String})
+        .group_by("nation")
+        .len(name="programmes")
     )
-    wide = active.pivot(on="slug", index="nation", values="role", aggregate_function="first")
-    order = programmes["slug"].to_list()
-    missing = [pl.lit(None, pl.String).alias(s) for s in order if s not in wide.columns]
-    named = nations.select(pl.col("code").alias("nation"), pl.col("name").alias("nation_name"))
     return (
-        named.join(wide.with_columns(missing), on="nation", how="inner")
-        .select("nation", "nation_name", *order)
-        .with_columns(
-            programmes=pl.sum_horizontal(pl.col(order).is_not_null()) if order else pl.lit(0)
-        )
-        .sort("nation_name")
+        rows.with_columns(*cells.values())
+        .join(held, on="nation", how="left", maintain_order="left")
+        .with_columns(pl.col("programmes").fill_null(0))
     )
 
 
 def matrix_column_counts(matrix: pl.DataFrame) -> dict[str, int]:
     """Members per programme column of a membership matrix."""
     columns = [c for c in matrix.columns if c not in ("nation", "nation_name", "programmes")]
-    return {c: int(matrix[c].is_not_null().sum()) for c in columns}
+    if not columns:
+        return {}
+    counts = matrix.select(pl.col(columns).is_not_null().sum()).row(0, named=True)
+    return {column: int(count) for column, count in counts.items()}

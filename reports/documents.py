@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -152,30 +153,50 @@ def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
     spells = agg.active_on(frames.spells.filter(pl.col("nation") == code), stamp.as_of)
     names = frames.programmes.select(pl.col("id").alias("programme_id"), "name", "slug")
     programmes = spells.join(names, on="programme_id").sort("name")
-    contracts = (
-        frames.contracts_on(stamp.as_of)
-        .join(programmes.select("programme_id"), on="programme_id")
-        .join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
-    )
+    # Per programme and currency: a nation's programmes may hold thousands of contracts, each
+    # listed in its programme's report.
+    contracts = agg.totals_by(
+        frames.contracts_on(stamp.as_of).join(programmes.select("programme_id"), on="programme_id"),
+        "programme_id",
+    ).join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
     return render(
         "nation.html",
         stamp,
         title=f"{nation['name']} — programme participation",
         nation=nation,
         programmes=programmes.to_dicts(),
-        contracts=contracts.sort("programme", "signed", nulls_last=True).to_dicts(),
+        contracts=contracts.sort("programme", "currency", nulls_last=True).to_dicts(),
     )
+
+
+def column_label(name: str, acronym: str | None) -> str:
+    """A programme's short heading: its acronym; else its name when short; else the initials of
+    its capitalised words, words in capitals kept whole ("NATO Innovation Ranges" → "NATO IR")."""
+    if acronym:
+        return acronym
+    if len(name) <= 16:
+        return name
+    words = re.findall(r"[^\W\d_][\w'-]*", name)
+    whole = [w if w.isupper() and len(w) > 1 else w[0] for w in words if w[0].isupper()]
+    label = "".join(f" {w} " if len(w) > 1 else w for w in whole)
+    return " ".join(label.split()) or name
 
 
 def membership_report(frames: Frames, stamp: Stamp) -> str:
     matrix = agg.membership_matrix(frames.spells, frames.programmes, frames.nations, stamp.as_of)
+    programmes = frames.programmes.select("slug", "name", "acronym").to_dicts()
+    labels = [column_label(p["name"], p["acronym"]) for p in programmes]
+    for programme, label in zip(programmes, labels, strict=True):
+        # Two programmes with one label would be told apart by the key alone: use the slug.
+        programme["label"] = label if labels.count(label) == 1 else programme["slug"]
     return render(
         "membership.html",
         stamp,
         title="Alliance membership matrix",
-        programmes=frames.programmes.select("slug", "name", "acronym").to_dicts(),
+        programmes=programmes,
         rows=matrix.to_dicts(),
         counts=agg.matrix_column_counts(matrix),
+        taking_part=matrix.filter(pl.col("programmes") > 0).height,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from registry.choices import label
 from registry.dates import PartialDate, Precision
 from registry.money import format_minor
 
@@ -63,7 +64,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(when=when, money=money, percent=percent, chart=chart)
+    env.filters.update(when=when, money=money, percent=percent, chart=chart, label=label)
     return env
 
 

@@ -108,12 +108,15 @@ def test_membership_matrix_has_a_column_per_programme_and_counts():
         {"code": ["BEL", "NLD", "SWE"], "name": ["Belgium", "Netherlands", "Sweden"]}
     )
     matrix = agg.membership_matrix(frame, programmes, nations, D(2025, 7, 1))
+    # Every nation has its row, a nation in no programme too (its empty row shows it).
     expected = pl.DataFrame(
-        {"nation": ["NLD"], "nation_name": ["Netherlands"], "mmf": ["lead"],
-         "ranges": ["participant"], "empty": [None], "programmes": [2]},
+        {"nation": ["BEL", "NLD", "SWE"], "nation_name": ["Belgium", "Netherlands", "Sweden"],
+         "mmf": [None, "lead", None], "ranges": [None, "participant", None],
+         "empty": [None, None, None], "programmes": [0, 2, 0]},
         schema_overrides={"empty": pl.String},
     )  # fmt: skip
     assert_frame_equal(matrix, expected, check_dtypes=False)
     assert agg.matrix_column_counts(matrix) == {"mmf": 1, "ranges": 1, "empty": 0}
     earlier = agg.membership_matrix(frame, programmes, nations, D(2019, 1, 1))
-    assert earlier["nation"].to_list() == ["BEL", "NLD"]
+    assert earlier["mmf"].to_list() == ["participant", "lead", None]
+    assert earlier["programmes"].to_list() == [1, 1, 0]

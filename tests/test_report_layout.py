@@ -35,3 +35,58 @@ def test_the_contracts_table_stays_within_the_page_with_a_long_value(client, tok
     html = client.get("/reports/programmes/mmf").text
     assert "EUR 55,555,555,555.55" in html
     assert overflowing_tables(html) == []
+
+
+def text_extents(html: str, table_class: str) -> list[list[tuple[float, float] | None]]:
+    """For each row of the tables of `table_class` (in page order), where each cell's text
+    begins and ends across the page in points (None for an empty cell)."""
+    rows: list[list[tuple[float, float] | None]] = []
+    for page in HTML(string=html).render().pages:
+        inside: set[int] = set()  # a table's wrapper and the table itself are both "table"
+        for table in page._page_box.descendants():
+            if getattr(table, "element_tag", None) != "table" or id(table) in inside:
+                continue
+            if table_class not in (table.element.get("class") or "").split():
+                continue
+            for box in table.descendants():
+                inside.add(id(box))
+                if getattr(box, "element_tag", None) == "tr":
+                    rows.append([_extent(cell) for cell in box.children])
+    return rows
+
+
+def _extent(cell: Any) -> tuple[float, float] | None:
+    texts = [b for b in cell.descendants() if getattr(b, "text", "").strip()]
+    if not texts:
+        return None
+    return min(b.position_x for b in texts), max(b.position_x + b.width for b in texts)
+
+
+def test_the_matrix_totals_sit_under_their_columns_on_every_page(client):
+    """Totals were right-aligned under left-aligned roles: a total read as the next column's."""
+    html = client.get("/reports/membership").text
+    assert overflowing_tables(html) == []
+    rows = text_extents(html, "matrix")
+    heads, totals = rows[0], rows[-1]
+    assert len(totals) == len(heads) > 2
+    assert all(cell is not None for cell in totals)
+    for row in rows[1:]:
+        # A programme's roles and total are centred under its heading; the count of
+        # programmes ends where its heading ends.
+        for head, cell in zip(heads[1:-1], row[1:-1], strict=True):
+            if cell is not None and head is not None:
+                assert sum(cell) / 2 == pytest.approx(sum(head) / 2, abs=1.0), row
+        assert row[-1] is not None
+        assert heads[-1] is not None
+        assert row[-1][1] == pytest.approx(heads[-1][1], abs=1.0)
+
+
+def test_the_matrix_has_a_row_for_every_nation_and_a_key_to_its_headings(client):
+    from tests.test_reports import Page
+
+    page = Page(client.get("/reports/membership").text)
+    for row in ("Albania (ALB)", "United States (USA)", "Australia (AUS)"):  # in no programme too
+        assert row in page.words
+    assert "Key to the columns" in page.words
+    assert "DCRMS Defence Critical Raw Materials Stockpiling" in page.words
+    assert "critical-raw-materials" not in page.words  # slugs are not headings

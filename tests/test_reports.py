@@ -163,4 +163,22 @@ def test_every_report_renders_on_a_registry_without_programmes(engine, nations, 
     """Guards a fixed bug: the matrix failed with no programme at all (before `registry seed`)."""
     written = write_reports(engine, "all", tmp_path, as_of=date(2025, 1, 1), workers=1)
     assert [p.name for p in written] == ["index.html", "contracts.html", "membership.html"]
-    assert "Nations" in Page((tmp_path / "membership.html").read_text()).words
+    words = Page((tmp_path / "membership.html").read_text()).words
+    assert "Member nations 0" in words  # the totals row, under no programme column
+    assert "Albania (ALB) 0" in words  # every nation has its row
+
+
+def test_codes_read_as_people_read_them(engine, seeded):
+    """Instruments, categories and roles print as words, not as stored codes."""
+    from registry.choices import label
+
+    assert [label(c) for c in ("letter_of_intent", "mou", "multinational-fleet", None)] == [
+        "letter of intent", "MoU", "multinational fleet", "—",
+    ]  # fmt: skip
+    frames = load_frames(engine)
+    nation = Page(documents.nation_report(frames, "NLD", documents.stamp(frames, date(2025, 7, 1))))
+    assert "letter of intent" in nation.words
+    assert "letter_of_intent" not in nation.words
+    programme = Page(report(engine, on=date(2025, 7, 1))).words
+    assert "multinational fleet" in programme
+    assert "multinational-fleet" not in programme

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-from registry.choices import UserRole
+from registry.choices import UserRole, label
 from registry.errors import RegistryError
 from registry.export import percent_text
 from registry.users import User
@@ -24,7 +24,7 @@ def share_text(bp: int | None) -> str:
 
 def options(choices: Iterable[StrEnum]) -> list[tuple[str, str]]:
     """A choice set as (value, label) pairs for a select."""
-    return [(choice.value, choice.value.replace("_", " ")) for choice in choices]
+    return [(choice.value, label(choice.value)) for choice in choices]
 
 
 def _environment() -> Environment:
@@ -35,7 +35,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, money=money, percent=percent, share=share_text, options=options)
+    env.filters.update(
+        when=when, money=money, percent=percent, share=share_text, options=options, label=label
+    )
     return env
 
 
