@@ -68,6 +68,7 @@ bench: install-dev system ## Benchmark the API (against Datasette) and the repor
 	$(call INSTALL,-e '.[bench]')
 	$(BIN)/python -m bench.run --no-cache
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.served_reports
 	$(BIN)/python -m bench.imports
 
 format: install-dev ## Reformat the code (ruff)

@@ -41,9 +41,13 @@ def html_to_pdf(html: str) -> bytes:
     or the disk. The PDF's creation and modification dates come from
     `<meta name="dcterms.created">` / `dcterms.modified` when present (WeasyPrint reads
     them itself), and are left out otherwise, so equal HTML gives equal bytes.
+
+    The PDF is tagged as PDF/UA-1 (a structure tree a screen reader follows, marked content),
+    with the title from `<title>` and the language from `<html lang>`.
     """
     fetcher = _DataURLsOnly()
-    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
     if fetcher.refused:
         raise ExternalResourceError(
             "the report refers to external resources, which were not fetched: "

@@ -4,6 +4,7 @@ import io
 import re
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -132,3 +133,39 @@ def test_connection_guard_sees_weasyprints_default_fetcher(connections):
     # Control for the test above: without our fetcher WeasyPrint does try the network.
     HTML(string='<img src="http://127.0.0.1:9/x.png">').write_pdf()
     assert ("127.0.0.1", 9) in connections
+
+
+def test_a_pdf_is_tagged_with_its_title_and_language():
+    """PDF/UA: a structure tree and marked content a screen reader follows; title and language
+    from the HTML."""
+    html = report_html()
+    reader = PdfReader(io.BytesIO(html_to_pdf(html)))
+    root: Any = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    tree = root["/StructTreeRoot"].get_object()
+    assert tree["/K"]  # the document's structure, not an empty root
+    assert root["/Lang"] == "en"
+    title = re.search(r"<title>(.*?)</title>", html).group(1)  # type: ignore[union-attr]
+    assert reader.metadata is not None
+    assert reader.metadata.title == title
+    assert "pdfuaid" in root["/Metadata"].get_object().get_data().decode()
+
+
+def test_pdfs_are_drawn_in_a_process_of_their_own_which_comes_back_when_killed() -> None:
+    """WeasyPrint holds the GIL for seconds: drawn in a thread, a PDF stalled the worker."""
+    import os
+    import signal
+
+    from api.routes import reports
+
+    html = report_html()
+    assert reports.in_pdf_process(html) == html_to_pdf(html)
+    pool = reports._pdf_pool
+    assert pool is not None
+    drawers = list(pool._processes)
+    assert drawers
+    assert os.getpid() not in drawers
+    for pid in drawers:
+        os.kill(pid, signal.SIGKILL)
+    assert reports.in_pdf_process(html) == html_to_pdf(html)  # a new pool
+    assert reports._pdf_pool is not pool
