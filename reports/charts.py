@@ -24,6 +24,7 @@ _GRID = "#cccccc"
 _FONT = 11.0
 _CHAR = 6.5  # the average width of a character at _FONT, to size the label column
 _BOTTOM = 62.0  # room for the year labels and the legend under the plot
+_THINNEST = 3.0  # a spell of a few days still shows as a bar
 # Lead darkest, then lighter fills with hatching, so roles stay apart in greyscale print.
 _ROLES: dict[str, tuple[str, str | None]] = {
     "lead": (_INK, None),
@@ -75,8 +76,10 @@ class _Plot:
 
 
 def _years(first: date, as_of: date) -> tuple[float, float, float]:
+    """The axis's first and last year and the as-of point: the axis runs a little past the as-of
+    date, so what happened on the last days before it shows beside the as-of line."""
     left, right = math.floor(_year(first)), _year(as_of)
-    return left, right + max(0.1, (right - left) * 0.02), right
+    return left, right + max(0.25, (right - left) * 0.05), right
 
 
 def _year_axis(plot: _Plot, as_of_x: float, as_of: date) -> list[str]:
@@ -188,10 +191,11 @@ def membership_timeline(
             .select("nation", "joined", "end")
             .iter_rows()
         ):
-            x0, x1 = plot.x(_year(joined)), plot.x(_year(end))
+            x1 = plot.x(_year(end))
+            x0 = min(plot.x(_year(joined)), x1 - _THINNEST)  # ends where it ends, however short
             body.append(
                 f'<rect x="{_n(x0)}" y="{_n(plot.top + 25 * row[nation] + 5)}" '
-                f'width="{_n(max(x1 - x0, 0.5))}" height="15" fill="{paint}" '
+                f'width="{_n(x1 - x0)}" height="15" fill="{paint}" '
                 f'stroke="{_INK}" stroke-width="0.6"/>'
             )
     swatches = [
@@ -217,7 +221,7 @@ def fleet_chart(points: pl.DataFrame, *, as_of: date, asset_type: str) -> str | 
     plot = _Plot(45, 45, _WIDTH - 15, height - _BOTTOM, first, last)
     most = int(max(1, *points["ordered"], *points["in_service"]))
     ceiling = most * 1.12
-    step = _step(ceiling, 6)
+    step = _step(ceiling, 8)  # fine enough to read a fleet of 12 off its own tick
 
     def y(count: float) -> float:
         return plot.bottom - count / ceiling * (plot.bottom - plot.top)

@@ -182,3 +182,42 @@ def test_fleet_chart_steps_follow_the_totals():
     paths = [el.get("d", "") for el in root if el.tag == f"{SVG}path"]
     assert len(paths) == 2  # ordered, in service
     assert [p.count("V") for p in paths] == [3, 3]  # one rise per date with a change or not
+
+
+def as_of_line_x(root: ET.Element) -> float:
+    """The as-of line: the dotted vertical line."""
+    (line,) = [
+        el for el in root if el.tag == f"{SVG}line" and el.get("stroke-dasharray") == "1.5,2.5"
+    ]
+    return float(line.get("x1", 0))
+
+
+def test_a_spell_begun_days_before_the_as_of_date_shows_and_ends_there():
+    """Sweden joined days before the as-of date: its bar was a hairline at the axis's end."""
+    late = pl.concat([MMF, spells(("SWE", "Sweden", "participant", date(2025, 8, 29), None))])
+    svg = membership_timeline(late, as_of=AS_OF)
+    assert svg is not None
+    root = ET.fromstring(svg)
+    bars = [el for el in root if el.tag == f"{SVG}rect"]
+    shortest = min(bars, key=lambda bar: float(bar.get("width", 0)))
+    assert float(shortest.get("width", 0)) >= 3
+    end = float(shortest.get("x", 0)) + float(shortest.get("width", 0))
+    assert end == pytest.approx(as_of_line_x(root), abs=0.01)
+
+
+@pytest.mark.parametrize("kind", ["timeline", "fleet"])
+def test_the_axis_runs_a_little_past_the_as_of_date(kind):
+    root = ET.fromstring(draw(kind))
+    axis = [
+        el for el in root
+        if el.tag == f"{SVG}line" and el.get("stroke") == "black" and el.get("y1") == el.get("y2")
+    ]  # fmt: skip
+    right = max(float(line.get("x2", 0)) for line in axis)
+    assert right - as_of_line_x(root) >= 15  # room to see what happened on the last days
+
+
+def test_a_fleet_of_twelve_reads_off_its_own_tick():
+    svg = fleet_chart(points((date(2016, 7, 1), 12, 9)), as_of=date(2025, 7, 1), asset_type="x")
+    assert svg is not None
+    labels = texts(svg)
+    assert {"0", "2", "4", "6", "8", "10", "12"} <= set(labels)
