@@ -159,13 +159,15 @@ def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
         frames.contracts_on(stamp.as_of).join(programmes.select("programme_id"), on="programme_id"),
         "programme_id",
     ).join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
+    notes = _Footnotes(frames.cited)
     return render(
         "nation.html",
         stamp,
         title=f"{nation['name']} — programme participation",
         nation=nation,
-        programmes=programmes.to_dicts(),
+        programmes=notes.annotate(programmes.to_dicts(), "participation", "membership of {name}"),
         contracts=contracts.sort("programme", "currency", nulls_last=True).to_dicts(),
+        sources=notes.sources,
     )
 
 
@@ -189,6 +191,12 @@ def membership_report(frames: Frames, stamp: Stamp) -> str:
     for programme, label in zip(programmes, labels, strict=True):
         # Two programmes with one label would be told apart by the key alone: use the slug.
         programme["label"] = label if labels.count(label) == 1 else programme["slug"]
+    # The sources of the memberships shown, each naming the cells it supports.
+    notes = _Footnotes(frames.cited)
+    names = frames.programmes.select(pl.col("id").alias("programme_id"), "name")
+    shown = agg.active_on(frames.spells, stamp.as_of).join(names, on="programme_id")
+    for row in shown.sort("nation_name", "name").iter_rows(named=True):
+        notes.refs("participation", row["id"], f"{row['nation_name']}: membership of {row['name']}")
     return render(
         "membership.html",
         stamp,
@@ -197,6 +205,7 @@ def membership_report(frames: Frames, stamp: Stamp) -> str:
         rows=matrix.to_dicts(),
         counts=agg.matrix_column_counts(matrix),
         taking_part=matrix.filter(pl.col("programmes") > 0).height,
+        sources=notes.sources,
     )
 
 
@@ -209,7 +218,14 @@ def contracts_report(frames: Frames, stamp: Stamp) -> str:
     ]
     per_currency = agg.totals_by(contracts).with_columns(key=pl.col("currency"))
     sections.append({"label": "currency", "rows": per_currency.to_dicts()})
-    return render("contracts.html", stamp, title="Contracts summary", sections=sections)
+    notes = _Footnotes(frames.cited)  # the sources of the contracts counted
+    for id_, title in (
+        contracts.sort("signed", "id", nulls_last=True).select("id", "title").iter_rows()
+    ):
+        notes.refs("contract", id_, f"contract {title}")
+    return render(
+        "contracts.html", stamp, title="Contracts summary", sections=sections, sources=notes.sources
+    )
 
 
 def index_page(stamp: Stamp, links: dict[str, list[dict[str, str]]]) -> str:

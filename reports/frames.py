@@ -48,9 +48,11 @@ REPORT_FRAMES = {
         {"programmes", "spells", "standings", "contracts", "amendments", "fleet_events",
          "citations"}
     ),
-    "nation": frozenset({"nations", "programmes", "spells", "contracts", "amendments"}),
-    "membership": frozenset({"nations", "programmes", "spells"}),
-    "contracts": frozenset({"contracts", "amendments"}),
+    "nation": frozenset(
+        {"nations", "programmes", "spells", "contracts", "amendments", "citations"}
+    ),
+    "membership": frozenset({"nations", "programmes", "spells", "citations"}),
+    "contracts": frozenset({"contracts", "amendments", "citations"}),
 }  # fmt: skip
 """The frames each report is drawn from (`reports.documents`)."""
 
@@ -232,8 +234,8 @@ def _fleet_events(known: Known, scope: Scope) -> Select[Any]:
 
 
 def _citations(known: Known, scope: Scope) -> Select[Any]:
-    """Each record's sources; in a scope, those of its programmes, their spells, contracts and
-    fleet events."""
+    """Each record's sources; for a nation, those of its spells; in a scope of programmes,
+    those of the programmes, their spells, contracts and fleet events."""
     c, s = Citation.__table__.c, Source.__table__.c  # type: ignore[attr-defined]
     query = (
         select(
@@ -243,6 +245,10 @@ def _citations(known: Known, scope: Scope) -> Select[Any]:
         .join_from(Citation, Source, s.id == c.source_id)
         .order_by(c.entity, c.entity_id, s.key)
     )  # fmt: skip
+    if scope.nation is not None:
+        spells = Participation.__table__.c  # type: ignore[attr-defined]
+        of_nation = select(spells.id).where(spells.nation_code == scope.nation)
+        return query.where(c.entity == "participation", c.entity_id.in_(of_nation))
     if scope.programmes is None:
         return query
     owned = {

@@ -53,7 +53,9 @@ def test_a_nations_report_reads_its_spells_and_their_programmes(engine, seeded):
     assert frames.nations["code"].to_list() == ["NLD"]
     assert set(frames.contracts["programme_id"]) <= set(frames.programmes["id"])
     assert frames.fleet_events.is_empty()
-    assert frames.citations.is_empty()
+    # the sources of its memberships only
+    assert set(frames.citations["entity"]) == {"participation"}
+    assert set(frames.citations["entity_id"]) <= set(frames.spells["id"])
 
 
 def fingerprints(engine) -> dict[str, str]:

@@ -189,3 +189,16 @@ def test_the_totals_say_how_many_contracts_have_a_value(engine, seeded):
     assert "Total in EUR (1 contract) EUR 265,000,000.00" in words
     assert "1 of 6 contracts has a recorded value; the totals leave the others out." in words
     assert "Membership over time" in words  # the timeline has its own heading
+
+
+def test_every_report_lists_the_sources_of_what_it_shows(engine, seeded):
+    frames = load_frames(engine)
+    stamp = documents.stamp(frames, date(2025, 7, 1))
+    nation = Page(documents.nation_report(frames, "DNK", stamp)).words
+    assert "Sources" in nation
+    assert "membership of Multinational Multi Role Tanker Transport Fleet" in nation
+    matrix = Page(documents.membership_report(frames, stamp)).words
+    assert "Denmark: membership of Multinational Multi Role Tanker Transport Fleet" in matrix
+    summary = Page(documents.contracts_report(frames, stamp)).words
+    assert "Sources" in summary
+    assert "contract Two additional A330 MRTT" in summary
