@@ -13,6 +13,7 @@ import swagger_ui
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             reports.router,
             ui.router,
             ui.static,
+            ui.favicon,
             create_static_files_router(
                 "/schema/static", directories=[SWAGGER_STATIC, OWN_STATIC], include_in_schema=False
             ),
@@ -199,7 +201,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"session": Provide(provide_session)},
         guards=[access_guard],
         before_request=check_body,
-        exception_handlers=problems.handlers,  # type: ignore[arg-type]
+        # Under /ui, an unknown page is a staff page too (api/ui); elsewhere problem JSON.
+        exception_handlers={**problems.handlers, HTTPException: ui.http_error},  # type: ignore[dict-item]
         openapi_config=_openapi(),
         state=_database_state(settings),
         request_max_body_size=settings.max_body_bytes,

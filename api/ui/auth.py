@@ -20,8 +20,20 @@ from sqlmodel import Session
 from api.ui.render import page
 from api.ui.throttle import SignInThrottle, try_again_in
 from registry.errors import Forbidden, Unauthorized
-from registry.users import MAX_USERNAME_LENGTH, check_password, password_to_check, require_role
-from registry.web_sessions import SESSION_HOURS, close_session, find_session, open_session
+from registry.users import (
+    MAX_USERNAME_LENGTH,
+    User,
+    check_password,
+    password_to_check,
+    require_role,
+)
+from registry.web_sessions import (
+    SESSION_HOURS,
+    WebSession,
+    close_session,
+    find_session,
+    open_session,
+)
 
 SESSION_COOKIE = "registry_session"
 SIGNIN_COOKIE = "registry_signin"
@@ -51,15 +63,20 @@ def safe_next(value: Any) -> str:
     return "/ui/programmes"
 
 
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[WebSession, User] | None:
+    """The live session of the request's cookie and its user, or None."""
+    token = connection.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with Session(connection.app.state.engine) as session:
+        return find_session(session, token)
+
+
 def ui_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Every staff page needs a signed-in user; edit pages (opt `role`) need an editor."""
     if handler.opt.get("signin"):
         return
-    token = connection.cookies.get(SESSION_COOKIE)
-    found = None
-    if token:
-        with Session(connection.app.state.engine) as session:
-            found = find_session(session, token)
+    found = signed_in(connection)
     if found is None:
         # After signing in, a GET can be repeated; a POST's form is gone, so go to the start.
         raise SignInNeeded(_target(connection) if connection.scope.get("method") == "GET" else "")

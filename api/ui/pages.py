@@ -1,14 +1,16 @@
-"""The staff pages that only read: programmes, one programme, one nation, the change log."""
+"""The staff pages that only read: programmes, one programme, the nations, one nation, the change
+log, the reports."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api.routes.diff import days_between
 from api.routes.params import as_of_day
@@ -20,12 +22,21 @@ from registry.choices import Category, ProgrammeStatus, UserRole
 from registry.diff import between_dates
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
+from registry.history import in_force
 from registry.nations import get_nation, list_nations, nation_code
-from registry.participation import members_on, nation_programmes_on, participation_history
+from registry.participation import (
+    MembershipTerm,
+    Participation,
+    members_on,
+    nation_programmes_on,
+    participation_history,
+)
 from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page, programmes_page
 from registry.views import programme_view
 
 PER_PAGE = 50
+HISTORY_SHOWN = 20
+"""The programme page shows its most recent changes; the change log pages through the rest."""
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
 
 
@@ -109,8 +120,34 @@ def programme(
         compare={"from": compare_from or "", "to": compare_to or ""},
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
-        history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=PER_PAGE),
+        history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=HISTORY_SHOWN),
+        per_page=PER_PAGE,
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
+    )  # fmt: skip
+
+
+def programmes_per_nation(session: Session, on: date) -> dict[str, int]:
+    """How many programmes each nation takes part in on `on`, by the terms then in force (those
+    that `nation_programmes_on` lists); nations in none are left out."""
+    rows = session.exec(
+        select(Participation.nation_code, func.count(func.distinct(Participation.programme_id)))
+        .join(MembershipTerm, col(MembershipTerm.participation_id) == col(Participation.id))
+        .where(in_force(MembershipTerm, on))
+        .group_by(col(Participation.nation_code))
+    )
+    return dict(rows.all())
+
+
+@get("/nations", sync_to_thread=False)
+def nations(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], as_of: DayParam = None
+) -> Response[str]:
+    """Every nation of the registry: its kind, NATO accession and how many programmes it takes
+    part in on a date (default today)."""
+    today = as_of_day(as_of or None)
+    return page(
+        request, "nations.html", nations=list_nations(session),
+        counts=programmes_per_nation(session, today), today=today, picked=as_of or "",
     )  # fmt: skip
 
 
@@ -177,3 +214,19 @@ async def nation_report(
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
     return await report_response(request, "nation", alpha3, None, format)
+
+
+@get("/reports/membership")
+async def membership_report(
+    request: Request[Any, Any, Any], format: ReportFormat = None
+) -> Response[bytes]:
+    """The alliance membership matrix, as /reports serves it."""
+    return await report_response(request, "membership", "", None, format)
+
+
+@get("/reports/contracts")
+async def contracts_report(
+    request: Request[Any, Any, Any], format: ReportFormat = None
+) -> Response[bytes]:
+    """The contracts summary, as /reports serves it."""
+    return await report_response(request, "contracts", "", None, format)

@@ -62,6 +62,8 @@ def page(
         user=user,
         can_edit=user is not None and user.role in (UserRole.EDITOR, UserRole.ADMIN),
         csrf_token=web_session.csrf_token if web_session is not None else "",
+        here=request.url.path,
+        status=status,
         **context,
     )
     return Response(html, media_type=MediaType.HTML, status_code=status)
