@@ -121,8 +121,11 @@ def _legend(entries: list[tuple[str, str]], as_of: date, y: float) -> str:
     return "".join(parts)
 
 
-def _svg(kind: str, height: float, title: str | None, body: Iterable[str]) -> str:
-    """The SVG element: scaled to its container, titled, ids unique to this chart."""
+def _svg(
+    kind: str, height: float, title: str | None, body: Iterable[str], name: str | None = None
+) -> str:
+    """The SVG element: scaled to its container, titled, ids unique to this chart, named for
+    screen readers by `name` (default: the title)."""
     inner = "".join(body)
     if title:
         inner = (
@@ -132,7 +135,7 @@ def _svg(kind: str, height: float, title: str | None, body: Iterable[str]) -> st
     # Two charts on one page must not share ids: name them after a digest of this chart.
     prefix = f"{kind}-{hashlib.sha256(inner.encode()).hexdigest()[:8]}-"
     inner = inner.replace('id="', f'id="{prefix}').replace("url(#", f"url(#{prefix}")
-    label = f" aria-label={quoteattr(title)}" if title else ""
+    label = f" aria-label={quoteattr(name or title or kind)}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" '
         f'viewBox="0 0 {_n(_WIDTH)} {_n(height)}" role="img"{label} '
@@ -204,7 +207,8 @@ def membership_timeline(
         for r in roles
     ]  # fmt: skip
     body.append(_legend(swatches, as_of, height - 26))
-    return _svg("timeline", height, title, body)
+    name = f"Membership of {len(names)} nations over time, by role, to {as_of}"
+    return _svg("timeline", height, title, body, title or name)
 
 
 def fleet_chart(points: pl.DataFrame, *, as_of: date, asset_type: str) -> str | None:

@@ -221,3 +221,16 @@ def test_a_fleet_of_twelve_reads_off_its_own_tick():
     assert svg is not None
     labels = texts(svg)
     assert {"0", "2", "4", "6", "8", "10", "12"} <= set(labels)
+
+
+@pytest.mark.parametrize("kind", ["timeline", "fleet"])
+def test_every_chart_has_an_accessible_name(kind):
+    """A chart drawn without a title had no name for a screen reader (axe: svg-img-alt)."""
+    if kind == "timeline":
+        svg = membership_timeline(MMF, as_of=AS_OF)
+    else:
+        svg = fleet_chart(FLEET, as_of=AS_OF, asset_type="A330 MRTT")
+    assert svg is not None
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img"
+    assert len(root.get("aria-label", "")) > 10

@@ -37,10 +37,10 @@ def test_the_contracts_table_stays_within_the_page_with_a_long_value(client, tok
     assert overflowing_tables(html) == []
 
 
-def text_extents(html: str, table_class: str) -> list[list[tuple[float, float] | None]]:
-    """For each row of the tables of `table_class` (in page order), where each cell's text
-    begins and ends across the page in points (None for an empty cell)."""
-    rows: list[list[tuple[float, float] | None]] = []
+def rows_of(html: str, table_class: str) -> list[Any]:
+    """The row boxes of the tables of `table_class`, in page order (a table split over pages
+    gives its rows on each page)."""
+    rows: list[Any] = []
     for page in HTML(string=html).render().pages:
         inside: set[int] = set()  # a table's wrapper and the table itself are both "table"
         for table in page._page_box.descendants():
@@ -51,8 +51,14 @@ def text_extents(html: str, table_class: str) -> list[list[tuple[float, float] |
             for box in table.descendants():
                 inside.add(id(box))
                 if getattr(box, "element_tag", None) == "tr":
-                    rows.append([_extent(cell) for cell in box.children])
+                    rows.append(box)
     return rows
+
+
+def text_extents(html: str, table_class: str) -> list[list[tuple[float, float] | None]]:
+    """For each row of the tables of `table_class`, where each cell's text begins and ends
+    across the page in points (None for an empty cell)."""
+    return [[_extent(cell) for cell in row.children] for row in rows_of(html, table_class)]
 
 
 def _extent(cell: Any) -> tuple[float, float] | None:
@@ -90,3 +96,13 @@ def test_the_matrix_has_a_row_for_every_nation_and_a_key_to_its_headings(client)
     assert "Key to the columns" in page.words
     assert "DCRMS Defence Critical Raw Materials Stockpiling" in page.words
     assert "critical-raw-materials" not in page.words  # slugs are not headings
+
+
+def test_the_contract_title_has_the_widest_column(client):
+    """Eight columns left the title a word or two per line; six give it the most room."""
+    rows = rows_of(client.get("/reports/programmes/mmf").text, "contracts")
+    body = [row for row in rows if len(row.children) == 6 and row.children[0].element_tag == "td"]
+    assert len(body) == 6  # the six contracts of the first data set
+    for row in body:
+        widths = [cell.width for cell in row.children]
+        assert widths[1] == max(widths), widths
