@@ -82,7 +82,7 @@ def amended_frame(contracts: pl.DataFrame, amendments: pl.DataFrame, on: date) -
     if held.is_empty():
         return contracts
     held = held.filter(pl.col("contract_id").is_in(contracts["id"].implode()))
-    for field in AMENDED:
+    for field in (name for name in AMENDED if name in contracts.columns):
         latest = (
             held.filter(pl.col(field).is_not_null())
             .group_by("contract_id")

@@ -219,9 +219,9 @@ def contracts_report(frames: Frames, stamp: Stamp) -> str:
     per_currency = agg.totals_by(contracts).with_columns(key=pl.col("currency"))
     sections.append({"label": "currency", "rows": per_currency.to_dicts()})
     notes = _Footnotes(frames.cited)  # the sources of the contracts counted
-    for id_, title in (
-        contracts.sort("signed", "id", nulls_last=True).select("id", "title").iter_rows()
-    ):
+    cited = [entity_id for entity, entity_id in frames.cited if entity == "contract"]
+    sourced = contracts.filter(pl.col("id").is_in(cited)).sort("signed", "id", nulls_last=True)
+    for id_, title in sourced.select("id", "title").iter_rows():
         notes.refs("contract", id_, f"contract {title}")
     return render(
         "contracts.html", stamp, title="Contracts summary", sections=sections, sources=notes.sources

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, or_, se
 from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
-from registry.history import Known, created_after, recorded_by
+from registry.history import Known, created_after, in_force, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
@@ -41,6 +41,11 @@ class Scope:
     frames: frozenset[str]
     programmes: tuple[int, ...] | None = None
     nation: str | None = None
+    terms_on: date | None = None
+    """Only the membership terms in force on this day, without their spells' whole extent (the
+    matrix: its window over every term cost ten times the read)."""
+    contract_sums: bool = False
+    """Contracts only as summed: id, programme, signing date, value and currency."""
 
 
 REPORT_FRAMES = {
@@ -149,6 +154,17 @@ def _spells(known: Known, scope: Scope) -> Select[Any]:
     term's period (`valid_from`, `valid_to`) and values, and its spell's `id`, `joined` and
     `left` (the first term's start and the last term's end)."""
     t, s, n = MembershipTerm.__table__.c, Participation.__table__.c, Nation.__table__.c  # type: ignore[attr-defined]
+    if scope.terms_on is not None:
+        return (
+            select(
+                s.id, s.programme_id, s.nation_code.label("nation"), n.name.label("nation_name"),
+                t.role, t.valid_from, t.valid_to,
+            )
+            .join_from(MembershipTerm, Participation, s.id == t.participation_id)
+            .join(Nation, n.code == s.nation_code)
+            .where(in_force(t, scope.terms_on, known), *_programme_ids(s.programme_id, scope))
+            .order_by(s.programme_id, n.name, s.id)
+        )  # fmt: skip
     first = {"partition_by": t.participation_id, "order_by": t.valid_from}
     last = {"partition_by": t.participation_id, "order_by": t.valid_from.desc()}
     nation = [] if scope.nation is None else [s.nation_code == scope.nation]
@@ -189,6 +205,13 @@ def _contracts(known: Known, scope: Scope) -> Select[Any]:
     """Every contract recorded by `known`, as signed (`_amendments` holds what changed since)."""
     c = Contract.__table__.c  # type: ignore[attr-defined]
     k, a = (Organisation.__table__.alias(name) for name in ("k", "a"))  # type: ignore[attr-defined]
+    recorded = [] if known is None else [c.id.not_in(created_after("contract", known))]
+    if scope.contract_sums:
+        return (
+            select(c.id, c.programme_id, c.signed, c.value_minor, c.currency)
+            .where(*recorded, *_programme_ids(c.programme_id, scope))
+            .order_by(c.programme_id, c.signed, c.id)
+        )
     return (
         select(
             c.id, c.programme_id, c.reference, c.title, c.kind, c.signed, c.signed_precision,
@@ -197,8 +220,7 @@ def _contracts(known: Known, scope: Scope) -> Select[Any]:
         )
         .outerjoin(k, k.c.id == c.contractor_id)
         .outerjoin(a, a.c.id == c.awarding_organisation_id)
-        .where(*([] if known is None else [c.id.not_in(created_after("contract", known))]))
-        .where(*_programme_ids(c.programme_id, scope))
+        .where(*recorded, *_programme_ids(c.programme_id, scope))
         .order_by(c.programme_id, c.signed, c.id)
     )  # fmt: skip
 
@@ -281,13 +303,26 @@ def _read(engine: Engine, name: str, known: Known, scope: Scope) -> pl.DataFrame
     query = _BUILT[name](known, scope)
     if name not in scope.frames:
         query = query.where(false())  # its columns, no rows: no report of this scope reads it
-    return _typed(pl.read_database(query, connection=engine), _DATES[name])
+    with engine.connect() as connection:
+        result = connection.execute(query)
+        names = list(result.keys())
+        # The driver's own rows, column by column: SQLAlchemy's per-value conversions (SQLite's
+        # dates from text) and polars' reading of row objects took 2-3 times the query itself
+        # (46,476 contracts: 353 ms against 130); `_typed` converts whole columns instead.
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pl.DataFrame(
+        [pl.Series(n, list(values), strict=False) for n, values in zip(names, columns, strict=True)]
+    )
+    return _typed(frame, _DATES[name])
 
 
-def report_scope(engine: Engine, report: str, key: str = "") -> Scope:
+def report_scope(engine: Engine, report: str, key: str = "", on: date | None = None) -> Scope:
     """What one report reads: a programme's report, that programme's rows; a nation's, its
-    spells and their programmes' (with their contracts); the matrix and the contracts summary,
-    every programme's rows of the frames they show."""
+    spells and their programmes' (with their contracts' sums); the matrix, the memberships in
+    force on `on`; the contracts summary, every contract."""
+    if report == "membership":
+        return Scope(REPORT_FRAMES[report], terms_on=on)
     if report == "programme":
         p = Programme.__table__.c  # type: ignore[attr-defined]
         ids = select(p.id).where(p.slug == key)
@@ -298,7 +333,9 @@ def report_scope(engine: Engine, report: str, key: str = "") -> Scope:
         return Scope(REPORT_FRAMES[report])
     with engine.connect() as connection:
         found = tuple(sorted(connection.execute(ids).scalars()))
-    return Scope(REPORT_FRAMES[report], found, key if report == "nation" else None)
+    if report == "nation":
+        return Scope(REPORT_FRAMES[report], found, key, contract_sums=True)
+    return Scope(REPORT_FRAMES[report], found)
 
 
 def load_frames(engine: Engine, known: Known = None, scope: Scope = EVERYTHING) -> Frames:

@@ -13,6 +13,7 @@ from reports.render import Stamp
 from tests.factories import ACTOR
 
 DAYS = [date(2016, 12, 31), date(2019, 12, 31), date(2025, 7, 1)]
+ON = date(2026, 6, 1)
 
 
 def reports(frames) -> list[tuple[str, str]]:
@@ -27,7 +28,7 @@ def test_each_report_drawn_from_its_own_rows_is_the_one_drawn_from_everything(en
     whole = load_frames(engine)
     stamp = Stamp(day, datetime(2026, 1, 1, tzinfo=UTC), "fingerprint", since=date(2015, 1, 1))
     for report, key in reports(whole):
-        scoped = load_frames(engine, scope=report_scope(engine, report, key))
+        scoped = load_frames(engine, scope=report_scope(engine, report, key, day))
         assert render(scoped, stamp, report, key) == render(whole, stamp, report, key), key
 
 
@@ -60,7 +61,9 @@ def test_a_nations_report_reads_its_spells_and_their_programmes(engine, seeded):
 
 def fingerprints(engine) -> dict[str, str]:
     return {
-        key or report: load_frames(engine, scope=report_scope(engine, report, key)).fingerprint()
+        key or report: load_frames(
+            engine, scope=report_scope(engine, report, key, ON)
+        ).fingerprint()
         for report, key in [
             ("programme", "mmf"),
             ("programme", "nspo-australia"),
@@ -93,3 +96,28 @@ def test_a_reports_fingerprint_changes_with_its_data_and_only_then(engine, seede
 
 def test_everything_is_every_frame(engine, seeded):
     assert load_frames(engine).fingerprint() == load_frames(engine, scope=EVERYTHING).fingerprint()
+
+
+def test_a_nation_and_the_matrix_read_narrow_rows_and_draw_the_same(engine, seeded):
+    """The nation's report reads its contracts' sums only, the matrix the terms in force: an
+    amended value and a change of role still show as from the whole frames."""
+    from registry.amendments import amend_contract
+
+    with unit_of_work(engine) as session:
+        amend_contract(session, contract_id=5, effective="2024-01-01", amount="300000000",
+                       currency="EUR", actor=ACTOR)  # fmt: skip
+        update_participation(session, programme="mmf", nation="NLD", effective="2024-06-01",
+                             changes={"role": "participant"}, actor=ACTOR)  # fmt: skip
+    whole = load_frames(engine)
+    stamp = Stamp(ON, datetime(2026, 1, 1, tzinfo=UTC), "fingerprint")
+    for report, key in [("nation", "NLD"), ("membership", "")]:
+        scope = report_scope(engine, report, key, ON)
+        scoped = load_frames(engine, scope=scope)
+        html = render(scoped, stamp, report, key)
+        assert html == render(whole, stamp, report, key), report
+    nation = render(load_frames(engine, scope=report_scope(engine, "nation", "NLD")), stamp,
+                    "nation", "NLD")  # fmt: skip
+    assert "EUR 300,000,000.00" in nation
+    matrix = load_frames(engine, scope=report_scope(engine, "membership", "", ON))
+    assert "joined" not in matrix.spells.columns  # no window over every term
+    assert set(matrix.spells["role"]) <= {"participant", "lead", "partner", "observer"}

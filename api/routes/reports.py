@@ -114,7 +114,7 @@ async def report_response(
     def build() -> Drawn:
         with Session(engine) as session:
             known = known_at(session, moment)
-        frames = load_frames(engine, known, report_scope(engine, report, key))
+        frames = load_frames(engine, known, report_scope(engine, report, key, day))
         stamp = documents.stamp(frames, day, as_known_on=moment, since=first)
         name = f"{key or report}-as-of-{day.isoformat()}"
         return _drawn(render(frames, stamp, report, key), format, name)
