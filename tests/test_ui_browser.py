@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -49,6 +51,28 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+"""axe-core (MPL-2.0) as the PyPI package axe-playwright-python ships it: no download at test time."""
+AXE_RUN = """async () => await axe.run(document, {
+    resultTypes: ["violations"],
+    rules: Object.fromEntries(axe.getRules().map(rule => [rule.ruleId, {enabled: true}])),
+})"""
+"""Every rule axe has, the experimental (label-content-name-mismatch) and WCAG AAA ones too."""
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds wrong on the open page, one line per element: rule, impact, element.
+    Injected through the DevTools protocol, which the pages' CSP (no script) does not govern."""
+    page.evaluate(AXE)
+    results: dict[str, Any] = page.evaluate(AXE_RUN)
+    assert len(results["passes"]) > 20, "axe checked next to nothing"
+    return [
+        f"{rule['id']} ({rule['impact']}): {node['html'][:120]}"
+        for rule in results["violations"]
+        for node in rule["nodes"]
+    ]
+
+
 def sign_in(page: Page, live_server: str, role: str, path: str = "/ui/programmes/mmf") -> None:
     """Open a page while signed out, sign in on the page it sends us to, and land back on it."""
     page.goto(live_server + path)
@@ -82,7 +106,7 @@ def test_an_editor_adds_finland_as_an_observer_then_a_bad_leave_is_refused(
 
     before = dump(engine)
     page.goto(f"{live_server}/ui/programmes/mmf")
-    page.get_by_role("link", name="Record Finland leaving").click()
+    page.get_by_role("link", name="record leave of Finland").click()
     page.get_by_label("Left on").fill("2025-01-01")
     page.get_by_role("button", name="Record leave").click()
     message = page.locator("#left-error")
@@ -149,3 +173,46 @@ def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+
+
+STAFF_PAGES = [
+    "/ui/programmes", "/ui/programmes?q=tanker", "/ui/programmes/mmf",
+    "/ui/programmes/mmf?from=2019&to=2025", "/ui/nations", "/ui/nations/NLD", "/ui/changes",
+    "/ui/changes?entity=participation&page=2", "/ui/programmes/mmf/members/new",
+    "/ui/programmes/mmf/members/NLD/edit", "/ui/programmes/mmf/members/NLD/leave",
+    "/ui/programmes/mmf/contracts/new", "/ui/programmes/mmf/fleet/new", "/ui/no-such-page",
+]  # fmt: skip
+
+
+def test_axe_finds_nothing_wrong_on_any_staff_page(page, live_server, staff):
+    """Guards a fixed fault: the members' edit links were named "Record Belgium leaving" while
+    they read "record leave" (label-content-name-mismatch, one per member), so a voice-control
+    user saying what they see could not follow them."""
+    page.goto(f"{live_server}/ui/signin")
+    found = {"/ui/signin": axe_violations(page)}
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#password-error").wait_for()  # the refusal has arrived
+    found["/ui/signin (refused)"] = axe_violations(page)
+    sign_in(page, live_server, "editor")
+    # Each row's links say which record they change, beginning with the words they show.
+    for name in (
+        "change role or share of Netherlands",
+        "record leave of Netherlands",
+        "Amend contract mmf-order-2016",
+        "Correct event: 2 A330 MRTT ordered, July 2016",
+    ):
+        assert page.get_by_role("link", name=name, exact=True).count() == 1, name
+    amend = page.locator("table.contracts a").first.get_attribute("href")
+    correct = page.locator("table.fleet a").first.get_attribute("href")
+    assert amend
+    assert correct
+    for path in [*STAFF_PAGES, amend, correct]:
+        page.goto(live_server + path)
+        found[path] = axe_violations(page)
+    page.goto(f"{live_server}/ui/programmes/mmf/members/new")
+    page.get_by_role("button", name="Add member").click()  # nothing chosen: refused
+    page.locator("#nation-error").wait_for()
+    found["/ui/programmes/mmf/members/new (refused)"] = axe_violations(page)
+    assert {path: problems for path, problems in found.items() if problems} == {}
