@@ -410,42 +410,11 @@ def _report_dates(
     return day, moment, first
 
 
-@main.group()
-def user() -> None:
-    """Users who sign in to the staff pages and own API tokens."""
+def _accounts() -> None:
+    from registry.cli_accounts import token, user
+
+    main.add_command(user)
+    main.add_command(token)
 
 
-@user.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_context
-def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
-    """Create a user; asks for a password unless --password-stdin is given."""
-    from registry.users import add_user
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with unit_of_work(_engine(ctx)) as session:
-        add_user(session, username=name, role=role, password=password, actor="cli")
-    click.echo(f"user {name} added as {role}")
-
-
-@main.group()
-def token() -> None:
-    """API tokens (bearer tokens for writes)."""
-
-
-@token.command("create")
-@click.argument("name")
-@click.pass_context
-def token_create(ctx: click.Context, name: str) -> None:
-    """Create an API token for user NAME and print it once, alone on the last line."""
-    from registry.users import create_token
-
-    with unit_of_work(_engine(ctx)) as session:
-        row, secret = create_token(session, username=name, actor="cli")
-    click.echo(f"token {row.hint}… for {name}; it is shown only now, keep it safe:")
-    click.echo(secret)
+_accounts()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -53,6 +53,10 @@ class User(SQLModel, table=True):
     """argon2id; None for a user who only signs in with tokens."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     active: bool = True
+    """A disabled user's sessions and tokens stop working at once."""
+    last_signed_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    must_change_password: bool = False
+    """Set by a password reset: the one-time password must be replaced at the next sign-in."""
 
 
 class ApiToken(SQLModel, table=True):
@@ -66,10 +70,19 @@ class ApiToken(SQLModel, table=True):
     """The token's first characters, to tell tokens apart in lists."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """None only for tokens issued before tokens expired."""
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a request last carried it, to the hour (`registry.accounts.token_used`)."""
 
 
-def _user_snapshot(user: User) -> dict[str, object]:
+def user_snapshot(user: User) -> dict[str, object]:
     return snapshot(user, exclude={"password_hash"})
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password (at the cost `use_password_hasher` set)."""
+    return _hasher.hash(password)
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -92,14 +105,14 @@ def add_user(
     user = User(
         username=username_,
         role=role_.value,
-        password_hash=_hasher.hash(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else None,
         created_at=datetime.now(UTC),
     )
     session.add(user)
     session.flush()
     record_change(
         session, actor=actor, action=Action.CREATE, entity="user", key=username_,
-        before=None, after=_user_snapshot(user),
+        before=None, after=user_snapshot(user),
     )  # fmt: skip
     return user
 
@@ -136,18 +149,34 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, username: str, actor: str) -> tuple[ApiToken, str]:
-    """A new API token for a user: returns the row and the token, which is shown only once."""
+TOKEN_DAYS = 90
+"""How long a new token works unless told otherwise."""
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(
+    session: Session,
+    *,
+    username: str,
+    actor: str,
+    days: int = TOKEN_DAYS,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new API token for a user, working for `days` days: returns the row and the token,
+    which is shown only once."""
     begin_write(session)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidValue("expires", f"must be a whole number of days from 1 to {MAX_TOKEN_DAYS}")
     user = find_user(session, username)
     if user is None:
         raise NotFound("username", f"no user {username!r}")
     if not user.active:
         raise InvalidValue("username", f"{username} is not active")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    created = now or datetime.now(UTC)
     row = ApiToken(
-        user_id=pk(user), token_hash=_hash_token(token), hint=token[:10],
-        created_at=datetime.now(UTC),
+        user_id=pk(user), token_hash=_hash_token(token), hint=token[:10], created_at=created,
+        expires_at=created + timedelta(days=days),
     )  # fmt: skip
     session.add(row)
     session.flush()
@@ -158,16 +187,27 @@ def create_token(session: Session, *, username: str, actor: str) -> tuple[ApiTok
     return row, token
 
 
-def user_for_token(session: Session, token: str) -> User:
-    """The active user a bearer token belongs to; Unauthorized when unknown or revoked."""
+def token_row(session: Session, token: str, now: datetime | None = None) -> ApiToken:
+    """The working token row behind a bearer token (its user active); Unauthorized when it is
+    unknown, revoked or expired."""
+    now = now or datetime.now(UTC)
     row = session.exec(
         select(ApiToken).where(
-            ApiToken.token_hash == _hash_token(token), col(ApiToken.revoked_at).is_(None)
+            ApiToken.token_hash == _hash_token(token),
+            col(ApiToken.revoked_at).is_(None),
+            col(ApiToken.expires_at).is_(None) | (col(ApiToken.expires_at) > now),
         )
     ).first()
     user = session.get(User, row.user_id) if row else None
-    if user is None or not user.active:
-        raise Unauthorized("authorization", "unknown or revoked token")
+    if row is None or user is None or not user.active:
+        raise Unauthorized("authorization", "unknown, revoked or expired token")
+    return row
+
+
+def user_for_token(session: Session, token: str, now: datetime | None = None) -> User:
+    """The active user a working bearer token belongs to (`token_row`)."""
+    user = session.get(User, token_row(session, token, now).user_id)
+    assert user is not None  # token_row checked it
     return user
 
 

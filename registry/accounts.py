@@ -1,0 +1,156 @@
+"""Administering accounts: roles, disabling, password resets and changes, token lists.
+
+Every change is attributed and kept (entity "user" or "api_token" in the audit trail, shown to
+admins only). The registry always keeps one active admin: the last one can be neither disabled
+nor given another role.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from registry.audit import begin_write, record_change
+from registry.checks import Checks
+from registry.choices import Action, UserRole
+from registry.errors import Conflict, InvalidValue, NotFound
+from registry.users import (
+    MIN_PASSWORD_LENGTH,
+    ApiToken,
+    User,
+    check_password,
+    find_user,
+    hash_password,
+    user_snapshot,
+)
+
+USED_EVERY = timedelta(hours=1)
+"""A token's last use is written at most this often (reads write nothing more often)."""
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user by name, with role, state and last sign-in."""
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def _user(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound("username", f"no user {username!r}")
+    return user
+
+
+def _keeps_an_admin(session: Session, user: User, *, role: str, active: bool) -> None:
+    """Refuse a change that would leave no active admin."""
+    if user.role != UserRole.ADMIN or not user.active or (role == UserRole.ADMIN and active):
+        return
+    admins = session.exec(
+        select(User.id).where(User.role == UserRole.ADMIN, col(User.active).is_(True))
+    ).all()
+    if len(admins) <= 1:
+        field = "active" if not active else "role"
+        raise Conflict(field, f"{user.username} is the only active admin; make another first")
+
+
+def _changed(session: Session, user: User, actor: str, before: dict[str, object]) -> User:
+    session.add(user)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.UPDATE, entity="user", key=user.username,
+        before=before, after=user_snapshot(user),
+    )  # fmt: skip
+    return user
+
+
+def set_role(session: Session, *, username: str, role: str, actor: str) -> User:
+    """Give a user another role (viewer, editor, admin)."""
+    begin_write(session)
+    checks = Checks()
+    role_ = checks.choice(UserRole, role, "role")
+    checks.done()
+    user = _user(session, username)
+    _keeps_an_admin(session, user, role=role_.value, active=user.active)
+    if user.role == role_.value:
+        return user
+    before = user_snapshot(user)
+    user.role = role_.value
+    return _changed(session, user, actor, before)
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
+    """Disable a user (their sessions and tokens stop working at once) or enable them again."""
+    begin_write(session)
+    user = _user(session, username)
+    _keeps_an_admin(session, user, role=user.role, active=active)
+    if user.active == active:
+        return user
+    before = user_snapshot(user)
+    user.active = active
+    return _changed(session, user, actor, before)
+
+
+def reset_password(session: Session, *, username: str, actor: str) -> str:
+    """Give a user a one-time password (returned, shown once) that must be changed at the next
+    sign-in."""
+    begin_write(session)
+    user = _user(session, username)
+    password = secrets.token_urlsafe(12)
+    before = user_snapshot(user)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    _changed(session, user, actor, before)
+    return password
+
+
+def change_password(session: Session, *, username: str, old: str, new: str) -> User:
+    """A person changes their own password; the old one is required (401 when wrong)."""
+    begin_write(session)
+    user = _user(session, username)
+    check_password(user if user.active else None, user.password_hash or "", old)
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue("new_password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if new == old:
+        raise InvalidValue("new_password", "must differ from the old password")
+    before = user_snapshot(user)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    return _changed(session, user, username, before)
+
+
+def signed_in(session: Session, user: User, now: datetime | None = None) -> None:
+    """Note when a user signed in (not an audited change: sign-ins are not registry changes)."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user.id)
+        .values(last_signed_in_at=now or datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
+    """Tokens (hint, created, last used, expiry, revoked) with their user's name, newest first;
+    one user's only when `username` is given."""
+    query = select(ApiToken, User.username).join(User, col(User.id) == col(ApiToken.user_id))
+    if username is not None:
+        query = query.where(col(User.id) == _user(session, username).id)
+    rows = session.exec(query.order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc()))
+    return [(token, name) for token, name in rows]
+
+
+def token_used(session: Session, token: ApiToken, now: datetime | None = None) -> bool:
+    """Note that a request carried `token`, at most once per `USED_EVERY`, so reads do not
+    write each time; True when it wrote."""
+    now = now or datetime.now(UTC)
+    last = token.last_used_at
+    if last is not None and now - last < USED_EVERY:
+        return False
+    session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.id) == token.id)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
