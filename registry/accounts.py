@@ -8,7 +8,7 @@ nor given another role.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -26,9 +26,6 @@ from registry.users import (
     hash_password,
     user_snapshot,
 )
-
-USED_EVERY = timedelta(hours=1)
-"""A token's last use is written at most this often (reads write nothing more often)."""
 
 
 def list_users(session: Session) -> list[User]:
@@ -131,26 +128,10 @@ def signed_in(session: Session, user: User, now: datetime | None = None) -> None
 
 
 def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
-    """Tokens (hint, created, last used, expiry, revoked) with their user's name, newest first;
+    """Tokens (hint, created, expiry, revoked) with their user's name, newest first;
     one user's only when `username` is given."""
     query = select(ApiToken, User.username).join(User, col(User.id) == col(ApiToken.user_id))
     if username is not None:
         query = query.where(col(User.id) == _user(session, username).id)
     rows = session.exec(query.order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc()))
     return [(token, name) for token, name in rows]
-
-
-def token_used(session: Session, token: ApiToken, now: datetime | None = None) -> bool:
-    """Note that a request carried `token`, at most once per `USED_EVERY`, so reads do not
-    write each time; True when it wrote."""
-    now = now or datetime.now(UTC)
-    last = token.last_used_at
-    if last is not None and now - last < USED_EVERY:
-        return False
-    session.execute(
-        update(ApiToken)
-        .where(col(ApiToken.id) == token.id)
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return True

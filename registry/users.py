@@ -73,7 +73,8 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """None only for tokens issued before tokens expired."""
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """When a request last carried it, to the hour (`registry.accounts.token_used`)."""
+    """When a request last carried it: not written yet (a write on every authorised request
+    stalled SQLite writers under load; it needs a write that never waits)."""
 
 
 def user_snapshot(user: User) -> dict[str, object]:

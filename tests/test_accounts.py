@@ -13,7 +13,6 @@ from registry.accounts import (
     reset_password,
     set_active,
     set_role,
-    token_used,
 )
 from registry.audit import Change
 from registry.cli import main
@@ -137,17 +136,6 @@ def test_an_expired_token_is_refused_by_the_api_with_401(people, client):
     answer = client.post("/api/programmes", json={}, headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 401
     assert [e["field"] for e in answer.json()["errors"]] == ["authorization"]
-
-
-def test_a_tokens_use_is_written_at_most_hourly(people):
-    row, _ = create_token(people, username="ed", actor="ada", now=T0)
-    people.commit()
-    assert token_used(people, row, now=T0 + timedelta(minutes=5))
-    people.commit()
-    people.refresh(row)
-    assert row.last_used_at == T0 + timedelta(minutes=5)
-    assert not token_used(people, row, now=T0 + timedelta(minutes=50))
-    assert token_used(people, row, now=T0 + timedelta(hours=2))
 
 
 def test_tokens_are_listed_newest_first_with_their_user(people):
