@@ -216,3 +216,23 @@ def test_axe_finds_nothing_wrong_on_any_staff_page(page, live_server, staff):
     page.locator("#nation-error").wait_for()
     found["/ui/programmes/mmf/members/new (refused)"] = axe_violations(page)
     assert {path: problems for path, problems in found.items() if problems} == {}
+
+
+REPORTS = [
+    "/reports/programmes/mmf?as_of=2025-07-01",
+    "/reports/programmes/mmf?as_of=2025-07-01&since=2019-12-31",
+    "/reports/nations/NLD?as_of=2025-07-01",
+    "/reports/membership?as_of=2025-07-01",
+    "/reports/contracts?as_of=2025-07-01",
+]
+
+
+def test_axe_finds_nothing_wrong_on_any_report(page, live_server):
+    """Guards fixed faults: the matrix's sources were drawn inside its <body> tag (duplicate ids,
+    a list outside any landmark); a chart had no accessible name; the sources' marks on shaded
+    rows were too faint for AAA contrast."""
+    found = {}
+    for path in REPORTS:
+        page.goto(live_server + path)
+        found[path] = axe_violations(page)
+    assert {path: problems for path, problems in found.items() if problems} == {}
