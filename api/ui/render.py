@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response
 from litestar.enums import MediaType
 
+from api.ui.changelog import changed_fields
 from registry.choices import UserRole, label
 from registry.errors import RegistryError
 from registry.export import percent_text
@@ -38,6 +39,7 @@ def _environment() -> Environment:
     env.filters.update(
         when=when, money=money, percent=percent, share=share_text, options=options, label=label
     )
+    env.globals["changed_fields"] = changed_fields  # the change log as people read it
     return env
 
 
