@@ -9,7 +9,7 @@ from weasyprint import HTML  # type: ignore[import-untyped]
 
 from tests.test_api_writes import editor, send
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = [pytest.mark.usefixtures("seeded"), pytest.mark.one_database]
 
 
 def overflowing_tables(html: str) -> list[tuple[int, float]]:

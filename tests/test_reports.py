@@ -118,10 +118,15 @@ def test_cli_writes_a_static_folder_with_an_index(engine, seeded, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path",
-    ["/reports/programmes/mmf", "/reports/nations/nl", "/reports/membership", "/reports/contracts"],
+    ("path", "printed", "not_printed"),
+    [
+        ("/reports/programmes/mmf", "multinational fleet", "multinational-fleet"),
+        ("/reports/nations/nl", "letter of intent", "letter_of_intent"),
+        ("/reports/membership", "Key to the columns", "critical-raw-materials"),
+        ("/reports/contracts", "By awarding agency", "value_minor"),
+    ],
 )
-def test_the_api_serves_reports_as_html_and_pdf(client, seeded, path):
+def test_the_api_serves_reports_as_html_and_pdf(client, seeded, path, printed, not_printed):
     html = client.get(path, params={"as_of": "2025-07-01"})
     assert html.status_code == 200
     assert html.headers["content-type"].startswith("text/html")
@@ -130,8 +135,10 @@ def test_the_api_serves_reports_as_html_and_pdf(client, seeded, path):
     assert pdf.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.content))
     assert len(reader.pages) >= 1
-    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert re.search(r"Page 1 of \d+", text)
+    assert printed in text  # the labels people read, extracted from the PDF
+    assert not_printed not in text
 
 
 def test_unknown_reports_are_404(client, seeded):

@@ -160,6 +160,7 @@ def test_signing_in_and_adding_a_member_work_from_the_keyboard(page, live_server
     assert page.locator("table.members tr[data-nation=FIN]").count() == 1
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(("width", "height"), [(768, 1024), (1280, 800)])
 def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(
     page, live_server, staff, width, height
@@ -184,6 +185,7 @@ STAFF_PAGES = [
 ]  # fmt: skip
 
 
+@pytest.mark.one_database
 def test_axe_finds_nothing_wrong_on_any_staff_page(page, live_server, staff):
     """Guards a fixed fault: the members' edit links were named "Record Belgium leaving" while
     they read "record leave" (label-content-name-mismatch, one per member), so a voice-control
@@ -227,6 +229,7 @@ REPORTS = [
 ]
 
 
+@pytest.mark.one_database
 def test_axe_finds_nothing_wrong_on_any_report(page, live_server):
     """Guards fixed faults: the matrix's sources were drawn inside its <body> tag (duplicate ids,
     a list outside any landmark); a chart had no accessible name; the sources' marks on shaded
