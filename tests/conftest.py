@@ -468,6 +468,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if twins:
         config.hook.pytest_deselected(items=twins)
         items[:] = [item for item in items if item not in twins]
+    # The longest tests first, so that neither worker is left running one alone at the end.
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST)
+
+
+LONGEST = {
+    "tests/test_api_schema.py", "tests/test_ui_browser.py", "tests/test_import_server.py",
+    "tests/test_api_load.py", "tests/test_serve.py", "tests/test_history_model.py",
+}  # fmt: skip
+"""Test files whose tests take seconds each (schemathesis, a browser, served registries)."""
 
 
 @pytest.fixture(params=BACKENDS)
