@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from registry.audit import begin_write, record_change
@@ -26,6 +26,7 @@ from registry.users import (
     hash_password,
     user_snapshot,
 )
+from registry.web_sessions import WebSession
 
 
 def list_users(session: Session) -> list[User]:
@@ -91,9 +92,11 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
 
 def reset_password(session: Session, *, username: str, actor: str) -> str:
     """Give a user a one-time password (returned, shown once) that must be changed at the next
-    sign-in."""
+    sign-in; their open sessions end."""
     begin_write(session)
     user = _user(session, username)
+    # Whoever holds the old password may be signed in: their sessions end with it.
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
     password = secrets.token_urlsafe(12)
     before = user_snapshot(user)
     user.password_hash = hash_password(password)
@@ -127,11 +130,21 @@ def signed_in(session: Session, user: User, now: datetime | None = None) -> None
     )
 
 
-def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
-    """Tokens (hint, created, expiry, revoked) with their user's name, newest first;
-    one user's only when `username` is given."""
-    query = select(ApiToken, User.username).join(User, col(User.id) == col(ApiToken.user_id))
+def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, User]]:
+    """Tokens (hint, created, expiry, revoked) with their user, newest first; one user's only
+    when `username` is given."""
+    query = select(ApiToken, User).join(User, col(User.id) == col(ApiToken.user_id))
     if username is not None:
         query = query.where(col(User.id) == _user(session, username).id)
     rows = session.exec(query.order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc()))
-    return [(token, name) for token, name in rows]
+    return [(token, user) for token, user in rows]
+
+
+def token_state(token: ApiToken, user: User, now: datetime | None = None) -> str:
+    """Whether a token works: "working", "revoked", "expired" or "user disabled"."""
+    now = now or datetime.now(UTC)
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "working" if user.active else "user disabled"

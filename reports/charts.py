@@ -195,7 +195,8 @@ def membership_timeline(
             .iter_rows()
         ):
             x1 = plot.x(_year(end))
-            x0 = min(plot.x(_year(joined)), x1 - _THINNEST)  # ends where it ends, however short
+            # It ends where it ends, however short, and never starts left of the plot.
+            x0 = max(plot.left, min(plot.x(_year(joined)), x1 - _THINNEST))
             body.append(
                 f'<rect x="{_n(x0)}" y="{_n(plot.top + 25 * row[nation] + 5)}" '
                 f'width="{_n(x1 - x0)}" height="15" fill="{paint}" '

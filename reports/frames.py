@@ -46,6 +46,8 @@ class Scope:
     matrix: its window over every term cost ten times the read)."""
     contract_sums: bool = False
     """Contracts only as summed: id, programme, signing date, value and currency."""
+    cited: tuple[str, ...] | None = None
+    """Only the citations of these kinds of record (None: of every kind in the scope)."""
 
 
 REPORT_FRAMES = {
@@ -267,6 +269,8 @@ def _citations(known: Known, scope: Scope) -> Select[Any]:
         .join_from(Citation, Source, s.id == c.source_id)
         .order_by(c.entity, c.entity_id, s.key)
     )  # fmt: skip
+    if scope.cited is not None:
+        query = query.where(c.entity.in_(scope.cited))
     if scope.nation is not None:
         spells = Participation.__table__.c  # type: ignore[attr-defined]
         of_nation = select(spells.id).where(spells.nation_code == scope.nation)
@@ -322,7 +326,9 @@ def report_scope(engine: Engine, report: str, key: str = "", on: date | None = N
     spells and their programmes' (with their contracts' sums); the matrix, the memberships in
     force on `on`; the contracts summary, every contract."""
     if report == "membership":
-        return Scope(REPORT_FRAMES[report], terms_on=on)
+        return Scope(REPORT_FRAMES[report], terms_on=on, cited=("participation",))
+    if report == "contracts":
+        return Scope(REPORT_FRAMES[report], cited=("contract",))
     if report == "programme":
         p = Programme.__table__.c  # type: ignore[attr-defined]
         ids = select(p.id).where(p.slug == key)

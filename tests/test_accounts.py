@@ -13,11 +13,20 @@ from registry.accounts import (
     reset_password,
     set_active,
     set_role,
+    token_state,
 )
 from registry.audit import Change
 from registry.cli import main
+from registry.database import pk
 from registry.errors import Conflict, InvalidValue, NotFound, Unauthorized
-from registry.users import ApiToken, add_user, authenticate, create_token, token_row
+from registry.users import (
+    ApiToken,
+    add_user,
+    authenticate,
+    create_token,
+    revoke_token,
+    token_row,
+)
 from registry.web_sessions import find_session, open_session
 
 PASSWORD = "correct horse battery staple"
@@ -142,8 +151,28 @@ def test_tokens_are_listed_newest_first_with_their_user(people):
     create_token(people, username="ed", actor="ada", now=T0)
     create_token(people, username="ada", actor="ada", now=T0 + timedelta(days=1))
     people.commit()
-    assert [name for _, name in list_tokens(people)] == ["ada", "ed"]
-    assert [name for _, name in list_tokens(people, "ed")] == ["ed"]
+    assert [user.username for _, user in list_tokens(people)] == ["ada", "ed"]
+    assert [user.username for _, user in list_tokens(people, "ed")] == ["ed"]
+
+
+def test_a_tokens_state_says_why_it_does_not_work(people):
+    old, _ = create_token(people, username="ed", actor="ada", days=1, now=T0)
+    people.commit()
+    ((token, user),) = list_tokens(people, "ed")
+    assert token_state(token, user, now=T0) == "working"
+    assert token_state(token, user, now=T0 + timedelta(days=2)) == "expired"
+    set_active(people, username="ed", active=False, actor="ada")
+    assert token_state(token, user, now=T0) == "user disabled"
+    revoke_token(people, token_id=pk(old), actor="ada")
+    assert token_state(token, user, now=T0) == "revoked"
+
+
+def test_a_reset_ends_the_users_open_sessions(people):
+    cookie = open_session(people, authenticate(people, "ed", PASSWORD))
+    people.commit()
+    reset_password(people, username="ed", actor="ada")
+    people.commit()
+    assert find_session(people, cookie) is None
 
 
 def run(engine, *args: str, stdin: str | None = None):

@@ -122,3 +122,21 @@ def test_a_nation_and_the_matrix_read_narrow_rows_and_draw_the_same(engine, seed
     matrix = load_frames(engine, scope=report_scope(engine, "membership", "", ON))
     assert "joined" not in matrix.spells.columns  # no window over every term
     assert set(matrix.spells["role"]) <= {"participant", "lead", "partner", "observer"}
+
+
+def test_the_matrix_and_the_summary_read_only_the_citations_of_what_they_show(engine, seeded):
+    """The matrix shows memberships and the summary contracts: citing another kind of record
+    leaves their fingerprints as they were."""
+    from sqlalchemy import text
+
+    from registry.sources import cite
+
+    with engine.connect() as connection:
+        source = connection.execute(text("SELECT key FROM source LIMIT 1")).scalar_one()
+    before = fingerprints(engine)
+    with unit_of_work(engine) as session:
+        cite(session, source=source, entity="contract", entity_id=1, confidence="low",
+             actor=ACTOR)  # fmt: skip
+    after = fingerprints(engine)
+    assert after["membership"] == before["membership"]
+    assert after["contracts"] != before["contracts"]

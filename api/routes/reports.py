@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,6 +49,15 @@ def _drawn(html: str, format: str | None, name: str) -> Drawn:
 
 
 _pdf_pool: ProcessPoolExecutor | None = None
+PDFS_PER_PROCESS = 100
+"""A drawing process is replaced after this many PDFs, so nothing it holds grows for ever."""
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the server stops its drawing processes itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 _pdf_pool_lock = threading.Lock()
 
 
@@ -63,7 +73,10 @@ def in_pdf_process(html: str) -> bytes:
         with _pdf_pool_lock:
             if _pdf_pool is None:
                 spawn = multiprocessing.get_context("spawn")  # no threads survive a fork
-                _pdf_pool = ProcessPoolExecutor(REPORTS_AT_ONCE, mp_context=spawn)
+                _pdf_pool = ProcessPoolExecutor(
+                    REPORTS_AT_ONCE, mp_context=spawn, initializer=_ignore_interrupts,
+                    max_tasks_per_child=PDFS_PER_PROCESS,
+                )  # fmt: skip
             pool = _pdf_pool
         try:
             return pool.submit(html_to_pdf, html).result()
