@@ -120,7 +120,7 @@ def change_password(session: Session, *, username: str, old: str, new: str) -> U
     return _changed(session, user, username, before)
 
 
-def signed_in(session: Session, user: User, now: datetime | None = None) -> None:
+def note_sign_in(session: Session, user: User, now: datetime | None = None) -> None:
     """Note when a user signed in (not an audited change: sign-ins are not registry changes)."""
     session.execute(
         update(User)

@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 import reports
 from api import problems
-from api.ui import auth, corrections, forms, pages
+from api.ui import account, auth, corrections, forms, pages
 from api.ui.render import page
 from registry.errors import FieldError, RegistryError
 
@@ -76,6 +76,8 @@ router = Router(
         auth.signin_form,
         auth.signin,
         auth.signout,
+        account.password_form,
+        account.password_change,
         pages.home,
         pages.programmes,
         pages.programme,
@@ -104,6 +106,7 @@ router = Router(
     guards=[auth.ui_guard],
     exception_handlers={
         auth.SignInNeeded: auth.to_signin,
+        auth.PasswordChangeNeeded: auth.to_password_change,
         RegistryError: _problem,
         HTTPException: _http_problem,
     },

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from api.ui.render import page
 from api.ui.throttle import SignInThrottle, try_again_in
+from registry.accounts import note_sign_in
 from registry.errors import Forbidden, Unauthorized
 from registry.users import (
     MAX_USERNAME_LENGTH,
@@ -44,6 +45,14 @@ Form = URLEncodedBody[dict[str, Any]]
 
 class SignInNeeded(Exception):
     """No live session: the browser goes to the sign-in page and comes back to `target`."""
+
+    def __init__(self, target: str):
+        super().__init__(target)
+        self.target = target
+
+
+class PasswordChangeNeeded(Exception):
+    """A reset password must be replaced first: the browser goes to the form, then `target`."""
 
     def __init__(self, target: str):
         super().__init__(target)
@@ -83,6 +92,9 @@ def ui_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteH
     web_session, user = found
     connection.state.user = user
     connection.state.web_session = web_session
+    if user.must_change_password and not handler.opt.get("account"):
+        target = _target(connection) if connection.scope.get("method") == "GET" else ""
+        raise PasswordChangeNeeded(target)
     if needed := handler.opt.get("role"):
         require_role(user, needed)
 
@@ -194,7 +206,10 @@ async def signin(
         errors = {"password": "unknown user or wrong password"}
         return _signin_page(request, next_, {"username": username}, errors, 422)
     throttle.succeeded(session, username, address)
+    note_sign_in(session, user)
     token = open_session(session, user)
+    if user.must_change_password:  # a reset password: replaced before anything else
+        next_ = f"/ui/account/password?next={quote(next_, safe='/')}"
     response: Response[Any] = Redirect(next_, status_code=303)
     response.cookies.append(_cookie(request, SESSION_COOKIE, token, SESSION_HOURS * 3600))
     response.cookies.append(_cookie(request, SIGNIN_COOKIE, "", 0))
@@ -207,7 +222,7 @@ def _no_user_has(username: str) -> bool:
     return len(username) > MAX_USERNAME_LENGTH or "\x00" in username
 
 
-@post("/signout", sync_to_thread=False, status_code=303)
+@post("/signout", sync_to_thread=False, status_code=303, opt={"account": True})
 def signout(
     request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
 ) -> Response[Any]:
@@ -217,6 +232,16 @@ def signout(
     response: Response[Any] = Redirect("/ui/signin", status_code=303)
     response.cookies.append(_cookie(request, SESSION_COOKIE, "", 0))
     return response
+
+
+def to_password_change(
+    request: Request[Any, Any, Any], error: PasswordChangeNeeded
+) -> Response[Any]:
+    """Exception handler: send the browser to change its reset password, and on afterwards."""
+    where = "/ui/account/password" + (
+        f"?next={quote(error.target, safe='/')}" if error.target else ""
+    )
+    return Redirect(where, status_code=303)
 
 
 def to_signin(request: Request[Any, Any, Any], error: SignInNeeded) -> Response[Any]:
