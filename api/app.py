@@ -218,6 +218,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def serve_app() -> Litestar:
     """The factory `registry serve` hands to uvicorn (settings from the environment)."""
     app = create_app(Settings.from_env())
+    app.on_shutdown.append(lambda _app: reports.stop_pdf_processes())
     # Objects made at start-up live as long as the process: keep the collector off them, which
     # shortens the pauses that otherwise show in the slowest answers.
     gc.collect()

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -140,3 +141,32 @@ def test_health_answers_while_an_import_and_a_pdf_report_run_together(server, to
     assert pdf[0].content.startswith(b"%PDF")
     first_done = min(answers.index("import"), answers.index("pdf"))
     assert first_done >= HEALTH_ANSWERS, answers
+
+
+def children_of(pid: int) -> set[int]:
+    """The processes `pid` started (Linux: /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.one_database
+def test_the_servers_pdf_processes_end_with_it(served_process):
+    """Guards a fixed leak: uvicorn re-raises SIGTERM after shutting down, which ends the
+    process without Python's exit handlers, so the PDF drawing processes outlived it."""
+    base, process = served_process
+    with httpx.Client(base_url=base, timeout=60) as client:
+        assert client.get("/reports/programmes/mmf", params={"format": "pdf"}).status_code == 200
+    drawers = children_of(process.pid)
+    assert drawers  # the pool's processes (and multiprocessing's resource tracker)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) in (0, -signal.SIGTERM)
+    wait_until(lambda: not any(alive(pid) for pid in drawers))

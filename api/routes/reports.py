@@ -61,6 +61,23 @@ def _ignore_interrupts() -> None:
 _pdf_pool_lock = threading.Lock()
 
 
+def stop_pdf_processes() -> None:
+    """End this worker's drawing processes (the server's shutdown: uvicorn then re-raises the
+    stopping signal, which ends the worker without Python's exit handlers, so a pool left to
+    them would outlive it)."""
+    global _pdf_pool
+    with _pdf_pool_lock:
+        pool, _pdf_pool = _pdf_pool, None
+    if pool is None:
+        return
+    processes = list(pool._processes.values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
 def in_pdf_process(html: str) -> bytes:
     """`html_to_pdf` in a process of this worker's own pool. WeasyPrint holds the GIL for the
     second or more a PDF takes: drawn in a thread, it stalled every other request of the worker
