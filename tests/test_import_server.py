@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from tests.conftest import dump
