@@ -188,3 +188,13 @@ def test_the_programme_page_shows_its_recent_history_and_links_to_the_rest(
     log = Html(client.get("/ui/changes", params={"within": "mmf"}).text)
     assert log.rows["changes"][1 : 1 + HISTORY_SHOWN] == shown  # the newest, in the same order
     assert len(log.rows["changes"]) == 1 + min(total, PER_PAGE)
+
+
+def test_pages_name_agencies_and_contractors_not_their_slugs(client, seeded, staff):
+    sign_in(client, "viewer")
+    programme = Html(client.get("/ui/programmes/mmf").text).words
+    assert "managed by NATO Support and Procurement Agency" in programme
+    assert "Airbus Defence and Space" in programme
+    assert "airbus-defence-and-space" not in programme
+    listed = Html(client.get("/ui/programmes").text).words
+    assert "NATO Support and Procurement Agency" in listed

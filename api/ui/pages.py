@@ -24,6 +24,7 @@ from registry.errors import NotFound
 from registry.fleet import fleet_timeline
 from registry.history import in_force
 from registry.nations import get_nation, list_nations, nation_code
+from registry.organisations import list_organisations
 from registry.participation import (
     MembershipTerm,
     Participation,
@@ -70,8 +71,13 @@ def programmes(
         request, "programmes.html", found=found, number=number, per_page=PER_PAGE,
         filters={name: value or "" for name, value in filters.items()},
         categories=list(Category), statuses=list(ProgrammeStatus),
-        nations=list_nations(session),
+        nations=list_nations(session), names=organisation_names(session),
     )  # fmt: skip
+
+
+def organisation_names(session: Session) -> dict[str, str]:
+    """Each organisation's name by its slug: pages name agencies and contractors as people do."""
+    return {o.slug: o.name for o in list_organisations(session)}
 
 
 def _saved(session: Session, saved: int | None, slug: str) -> Change | None:
@@ -121,7 +127,7 @@ def programme(
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
         history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=HISTORY_SHOWN),
-        per_page=PER_PAGE,
+        per_page=PER_PAGE, names=organisation_names(session),
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
     )  # fmt: skip
 
