@@ -182,6 +182,7 @@ STAFF_PAGES = [
     "/ui/changes?entity=participation&page=2", "/ui/programmes/mmf/members/new",
     "/ui/programmes/mmf/members/NLD/edit", "/ui/programmes/mmf/members/NLD/leave",
     "/ui/programmes/mmf/contracts/new", "/ui/programmes/mmf/fleet/new", "/ui/no-such-page",
+    "/ui/organisations/new", "/ui/account/password",
 ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 import reports
 from api import problems
-from api.ui import account, auth, corrections, forms, pages
+from api.ui import account, auth, corrections, forms, organisations, pages
 from api.ui.render import page
 from registry.errors import FieldError, RegistryError
 
@@ -102,6 +102,8 @@ router = Router(
         corrections.fleet_correct,
         corrections.contract_amend_form,
         corrections.contract_amend,
+        organisations.organisation_new,
+        organisations.organisation_add,
     ],
     guards=[auth.ui_guard],
     exception_handlers={
