@@ -20,7 +20,9 @@ ACCOUNT = {"account": True}
 """Pages a user whose password was reset may still open (this one, signing out)."""
 
 
-def _form(request: Request[Any, Any, Any], next_: str, errors: dict[str, str], status: int) -> Any:
+def _form(
+    request: Request[Any, Any, Any], next_: str, errors: dict[str, str], status: int
+) -> Response[str]:
     return page(request, "account_password.html", status=status, next=next_, errors=errors)
 
 
@@ -29,7 +31,7 @@ def password_form(
     request: Request[Any, Any, Any], next: FromQuery[str | None] = None
 ) -> Response[str]:
     """The form: current password, new password twice."""
-    return _form(request, safe_next(next), {}, 200)  # type: ignore[no-any-return]
+    return _form(request, safe_next(next), {}, 200)
 
 
 @post("/account/password", opt=ACCOUNT, status_code=303)
@@ -40,7 +42,7 @@ async def password_change(request: Request[Any, Any, Any], data: Form) -> Respon
     next_ = safe_next(fields.get("next"))
     old, new = fields.get("old_password") or "", fields.get("new_password") or ""
     if new != (fields.get("repeat") or ""):
-        return _form(request, next_, {"repeat": "does not match the new password"}, 422)  # type: ignore[no-any-return]
+        return _form(request, next_, {"repeat": "does not match the new password"}, 422)
     username, engine = request.state.user.username, request.app.state.engine
 
     def change() -> None:
@@ -51,8 +53,8 @@ async def password_change(request: Request[Any, Any, Any], data: Form) -> Respon
         await anyio.to_thread.run_sync(change)
     except Unauthorized:
         errors = {"old_password": "is not your current password"}
-        return _form(request, next_, errors, 422)  # type: ignore[no-any-return]
+        return _form(request, next_, errors, 422)
     except InvalidValue as refused:
         errors = {e.field: e.message for e in refused.errors}
-        return _form(request, next_, errors, 422)  # type: ignore[no-any-return]
+        return _form(request, next_, errors, 422)
     return Redirect(next_, status_code=303)

@@ -13,8 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlmodel import Session
 
+from api.deps import EDITOR
 from api.ui.auth import Form
-from api.ui.forms import EDITOR, Show, Values, _form, _submit, _user, _version
+from api.ui.forms import Show, Values, _form, _submit, _user, _version
 from registry.amendments import amend_contract
 from registry.choices import FleetEventKind
 from registry.contracts import Contract

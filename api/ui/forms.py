@@ -16,11 +16,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlmodel import Session
 
+from api.deps import EDITOR
 from api.ui.auth import Form, posted
 from api.ui.render import errors_by_field, page, share_text
 from registry.audit import recorded
 from registry.checks import fields_of
-from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
+from registry.choices import ContractKind, FleetEventKind, Instrument, Role
 from registry.contracts import Contract, add_contract, contract_columns
 from registry.errors import InvalidValue, RegistryError, StaleVersion
 from registry.fleet import record_fleet_event
@@ -35,7 +36,6 @@ from registry.participation import (
 from registry.programmes import get_programme
 from registry.search import contracts_page
 
-EDITOR = {"role": UserRole.EDITOR}
 Values = dict[str, str | None]
 Show = Callable[[Values, dict[str, str], int], Response[str]]
 

@@ -10,14 +10,13 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 from sqlmodel import Session
 
+from api.deps import EDITOR
 from api.ui.auth import Form, posted, safe_next
 from api.ui.render import errors_by_field, page
-from registry.choices import OrganisationKind, UserRole, label
+from registry.choices import OrganisationKind, label
 from registry.errors import RegistryError
 from registry.nations import list_nations
 from registry.organisations import create_organisation
-
-EDITOR = {"role": UserRole.EDITOR}
 
 
 def _show(
