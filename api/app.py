@@ -27,14 +27,17 @@ from api.deps import access_guard, provide_session
 from api.docs import READ_ERRORS, UNAVAILABLE, parameters_without_nul
 from api.edge import allowed_methods, check_body, edge_middleware
 from api.routes import (
+    accounts,
     catalogue,
     contracts,
     diff,
     fleet,
     imports,
     members,
+    organisations,
     programmes,
     reports,
+    sources,
 )
 from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
@@ -189,6 +192,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             contracts.router,
             fleet.router,
             catalogue.router,
+            organisations.router,
+            sources.router,
+            accounts.router,
             imports.router,
             reports.router,
             ui.router,

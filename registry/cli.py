@@ -410,11 +410,13 @@ def _report_dates(
     return day, moment, first
 
 
-def _accounts() -> None:
-    from registry.cli_accounts import token, user
+def _more_commands() -> None:
+    """Command groups kept in modules of their own (one line each)."""
+    from registry import cli_accounts, cli_organisations, cli_sources
 
-    main.add_command(user)
-    main.add_command(token)
+    for module in (cli_accounts, cli_organisations, cli_sources):
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
-_accounts()
+_more_commands()

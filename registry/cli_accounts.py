@@ -165,3 +165,6 @@ def token_revoke(ctx: click.Context, token_id: int) -> None:
     with _session(ctx) as session:
         row = revoke_token(session, token_id=token_id, actor="cli")
     click.echo(f"token {row.id} ({row.hint}…) revoked")
+
+
+COMMANDS = [user, token]

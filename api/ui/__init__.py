@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 import reports
 from api import problems
-from api.ui import account, auth, corrections, forms, organisations, pages
+from api.ui import account, admin, auth, corrections, forms, organisations, pages, programme_forms, sources
 from api.ui.render import page
 from registry.errors import FieldError, RegistryError
 
@@ -102,8 +102,10 @@ router = Router(
         corrections.fleet_correct,
         corrections.contract_amend_form,
         corrections.contract_amend,
-        organisations.organisation_new,
-        organisations.organisation_add,
+        *organisations.HANDLERS,
+        *programme_forms.HANDLERS,
+        *sources.HANDLERS,
+        *admin.HANDLERS,
     ],
     guards=[auth.ui_guard],
     exception_handlers={

@@ -60,3 +60,6 @@ def organisation_add(
         session.rollback()  # nothing of the refused write is kept
         return _show(request, session, form, errors_by_field(error), error.status)
     return Redirect(str(form["next"]), status_code=303)
+
+
+HANDLERS = [organisation_new, organisation_add]

@@ -1,0 +1,7 @@
+"""Organisations: adding and editing agencies, contractors and governing bodies."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+router = Router("/", route_handlers=[], tags=["reference"])

@@ -1,0 +1,7 @@
+"""Staff pages for sources and citations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HANDLERS: list[Any] = []
