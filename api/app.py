@@ -43,6 +43,7 @@ from api.ui.throttle import SignInThrottle
 from registry.database import make_engine
 from registry.errors import Unavailable
 from registry.settings import Settings
+from registry.token_use import TokenUses
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
 OWN_STATIC = Path(__file__).parent / "static"
@@ -165,6 +166,7 @@ def _database_state(settings: Settings) -> State:
             "report_limiter": reports.report_limiter(),
             "import_limiter": anyio.CapacityLimiter(1),  # one import at a time: one writer
             "import_stop": threading.Event(),  # set on SIGTERM: running imports stop and roll back
+            "token_uses": TokenUses(engine),
         }
     )
 
@@ -176,6 +178,7 @@ def use_settings(app: Litestar, settings: Settings) -> None:
 
 
 def _dispose(app: Litestar) -> None:
+    app.state.token_uses.settle()
     app.state.engine.dispose()
     app.state.cache.engine.dispose()
 

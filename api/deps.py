@@ -15,7 +15,7 @@ from registry.choices import UserRole
 from registry.database import unit_of_work
 from registry.errors import StaleVersion, Unauthorized
 from registry.settings import Settings
-from registry.users import User, require_role, user_for_token
+from registry.users import User, require_role, token_row
 
 
 async def provide_session(state: State) -> AsyncGenerator[Session, None]:
@@ -56,18 +56,12 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     if token is None:
         raise Unauthorized("authorization", "this needs a bearer token")
     with Session(connection.app.state.engine) as session:
-        user = user_for_token(session, token)
+        row = token_row(session, token)
+        user = session.get(User, row.user_id)
+    assert user is not None  # token_row checked it
     require_role(user, needed)
     connection.state.user = user
-
-
-def is_admin(request: Request[Any, Any, Any], session: Session) -> bool:
-    """Whether the request carries a valid admin token (for reads that are open to anyone)."""
-    try:
-        token = _bearer(request)
-        return token is not None and user_for_token(session, token).role == UserRole.ADMIN
-    except Unauthorized:
-        return False
+    connection.app.state.token_uses.note(row)
 
 
 def actor(request: Request[Any, Any, Any]) -> str:

@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from registry.audit import begin_write, record_change
-from registry.checks import Checks
+from registry.checks import MAX_INT, Checks
 from registry.choices import Action, UserRole
-from registry.errors import Conflict, InvalidValue, NotFound
+from registry.errors import Conflict, Forbidden, InvalidValue, NotFound
+from registry.paging import Page
+from registry.search import ACCOUNT_ENTITIES, changes_page
 from registry.users import (
     MIN_PASSWORD_LENGTH,
+    TOKEN_DAYS,
     ApiToken,
     User,
+    add_user,
     check_password,
+    create_token,
     find_user,
     hash_password,
+    revoke_token,
     user_snapshot,
 )
 from registry.web_sessions import WebSession
@@ -32,6 +39,15 @@ from registry.web_sessions import WebSession
 def list_users(session: Session) -> list[User]:
     """Every user by name, with role, state and last sign-in."""
     return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def add_account(session: Session, *, username: str, role: str, actor: str) -> tuple[User, str]:
+    """A new user with a one-time password (returned, shown once) that must be changed at the
+    first sign-in."""
+    password = secrets.token_urlsafe(12)
+    user = add_user(session, username=username, role=role, password=password, actor=actor,
+                    must_change_password=True)  # fmt: skip
+    return user, password
 
 
 def _user(session: Session, username: str) -> User:
@@ -92,14 +108,15 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
 
 def reset_password(session: Session, *, username: str, actor: str) -> str:
     """Give a user a one-time password (returned, shown once) that must be changed at the next
-    sign-in; their open sessions end."""
+    sign-in; their open sessions end. (Hashed before the write lock is taken.)"""
+    password = secrets.token_urlsafe(12)
+    password_hash = hash_password(password)
     begin_write(session)
     user = _user(session, username)
     # Whoever holds the old password may be signed in: their sessions end with it.
     session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
-    password = secrets.token_urlsafe(12)
     before = user_snapshot(user)
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.must_change_password = True
     _changed(session, user, actor, before)
     return password
@@ -148,3 +165,41 @@ def token_state(token: ApiToken, user: User, now: datetime | None = None) -> str
     if token.expires_at is not None and token.expires_at <= now:
         return "expired"
     return "working" if user.active else "user disabled"
+
+
+def _is_admin(user: User) -> bool:
+    return user.role == UserRole.ADMIN
+
+
+def tokens_seen_by(
+    session: Session, caller: User, username: str | None = None
+) -> list[tuple[ApiToken, User]]:
+    """The tokens `caller` may see: an admin every user's (or `username`'s), anyone else only
+    their own (asking for another person's is refused)."""
+    if not _is_admin(caller) and username not in (None, caller.username):
+        raise Forbidden("user", "only admins see other people's tokens")
+    return list_tokens(session, username if _is_admin(caller) else caller.username)
+
+
+def create_token_as(
+    session: Session, caller: User, *, username: str | None = None, days: int = TOKEN_DAYS
+) -> tuple[ApiToken, str]:
+    """A new token for the caller, or (admins only) for another user."""
+    owner = username or caller.username
+    if owner != caller.username and not _is_admin(caller):
+        raise Forbidden("user", "only admins create tokens for other people")
+    return create_token(session, username=owner, actor=caller.username, days=days)
+
+
+def revoke_token_as(session: Session, caller: User, token_id: int) -> ApiToken:
+    """Revoke one of the caller's tokens, or (admins) anyone's; another person's token is, to
+    anyone else, a token that does not exist."""
+    row = session.get(ApiToken, token_id) if 1 <= token_id <= MAX_INT else None
+    if row is None or (row.user_id != caller.id and not _is_admin(caller)):
+        raise NotFound("token_id", f"no token {token_id}")
+    return revoke_token(session, token_id=token_id, actor=caller.username)
+
+
+def security_log(session: Session, *, limit: int | None = 50, offset: int = 0) -> Page[Any]:
+    """Changes to users and tokens, newest first (admins only: kept out of the change log)."""
+    return changes_page(session, only=ACCOUNT_ENTITIES, limit=limit, offset=offset)

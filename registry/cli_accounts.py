@@ -141,17 +141,20 @@ def token_create(ctx: click.Context, name: str, days: int) -> None:
 @click.option("--user", "name", default=None, help="Only this user's tokens.")
 @click.pass_context
 def token_list(ctx: click.Context, name: str | None) -> None:
-    """Tokens, newest first: id, user, hint, created, expiry, state."""
+    """Tokens, newest first: id, user, hint, created, last used, expiry, state."""
     from registry.accounts import list_tokens, token_state
 
     with _session(ctx) as session:
         rows = list_tokens(session, name)
-    click.echo(f"{'id':>5} {'user':<20} {'hint':<12} {'created':<16} {'expires':<16} state")
+    click.echo(
+        f"{'id':>5} {'user':<20} {'hint':<12} {'created':<16} {'last used':<16} {'expires':<16} "
+        "state"
+    )
     for row, owner in rows:
         state, username = token_state(row, owner), owner.username
         click.echo(
             f"{row.id:>5} {username:<20} {row.hint:<12} {_when(row.created_at):<16} "
-            f"{_when(row.expires_at):<16} {state}"
+            f"{_when(row.last_used_at):<16} {_when(row.expires_at):<16} {state}"
         )
 
 

@@ -190,7 +190,7 @@ def _id_of(session: Session, table: type[Programme] | type[Organisation], slug: 
 
 
 ACCOUNT_ENTITIES = ("user", "api_token")
-"""Changes to accounts, which only admins are shown in the change log."""
+"""Changes to accounts: kept out of the change log, shown to admins in the security log."""
 
 
 def changes_page(
@@ -202,10 +202,12 @@ def changes_page(
     actor: str | None = None,
     since: datetime | None = None,
     hide: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
     limit: int | None = 50,
     offset: int = 0,
 ) -> Page[Any]:
-    """Rows of (Change,), newest first; changes to the `hide` entities are left out.
+    """Rows of (Change,), newest first; changes to the `hide` entities are left out, and with
+    `only`, changes to other entities.
 
     `within` keeps the changes to one record and to those under it: `mmf` and `mmf/DNK`.
     """
@@ -215,6 +217,8 @@ def changes_page(
         filters.append(col(Change.entity) == entity)
     if hide:
         filters.append(col(Change.entity).not_in(hide))
+    if only:
+        filters.append(col(Change.entity).in_(only))
     if key:
         filters.append(col(Change.key) == key)
     if within:

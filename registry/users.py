@@ -73,8 +73,7 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """None only for tokens issued before tokens expired."""
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """When a request last carried it: not written yet (a write on every authorised request
-    stalled SQLite writers under load; it needs a write that never waits)."""
+    """When a request last carried it, to the minute (`registry.token_use`)."""
 
 
 def user_snapshot(user: User) -> dict[str, object]:
@@ -91,23 +90,32 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 def add_user(
-    session: Session, *, username: str, role: str, password: str | None = None, actor: str
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    actor: str,
+    must_change_password: bool = False,
 ) -> User:
-    """Create a user; the password is stored only as an argon2 hash."""
-    begin_write(session)
+    """Create a user; the password is stored only as an argon2 hash (made before the write
+    lock is taken: hashing is slow on purpose, and other writers need not wait for it)."""
     checks = Checks()
     username_ = checks.text(username, "username", max_length=MAX_USERNAME_LENGTH)
     role_ = checks.choice(UserRole, role, "role")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         checks.fail("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     checks.done()
+    password_hash = hash_password(password) if password is not None else None
+    begin_write(session)
     if find_user(session, username_) is not None:
         raise Conflict("username", f"a user {username_!r} exists already")
     user = User(
         username=username_,
         role=role_.value,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=password_hash,
         created_at=datetime.now(UTC),
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()

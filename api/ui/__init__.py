@@ -13,7 +13,17 @@ from litestar.static_files import create_static_files_router
 
 import reports
 from api import problems
-from api.ui import account, admin, auth, corrections, forms, organisations, pages, programme_forms, sources
+from api.ui import (
+    account,
+    admin,
+    auth,
+    corrections,
+    forms,
+    organisations,
+    pages,
+    programme_forms,
+    sources,
+)
 from api.ui.render import page
 from registry.errors import FieldError, RegistryError
 
@@ -76,8 +86,7 @@ router = Router(
         auth.signin_form,
         auth.signin,
         auth.signout,
-        account.password_form,
-        account.password_change,
+        *account.HANDLERS,
         pages.home,
         pages.programmes,
         pages.programme,

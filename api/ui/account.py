@@ -1,4 +1,4 @@
-"""A person's own account: changing their password (required after a reset)."""
+"""A person's own account: their tokens, and changing their password (required after a reset)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,23 @@ from typing import Any
 
 import anyio
 from litestar import Request, Response, get, post
-from litestar.params import FromQuery
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
+from sqlmodel import Session
 
 from api.ui.auth import Form, posted, safe_next
-from api.ui.render import page
-from registry.accounts import change_password
+from api.ui.render import errors_by_field, page
+from registry.accounts import (
+    change_password,
+    create_token_as,
+    revoke_token_as,
+    token_state,
+    tokens_seen_by,
+)
 from registry.database import unit_of_work
-from registry.errors import InvalidValue, Unauthorized
+from registry.errors import InvalidValue, RegistryError, Unauthorized
+from registry.users import MAX_TOKEN_DAYS, TOKEN_DAYS
 
 PASSWORD_PAGE = "/ui/account/password"
 ACCOUNT = {"account": True}
@@ -58,3 +67,65 @@ async def password_change(request: Request[Any, Any, Any], data: Form) -> Respon
         errors = {e.field: e.message for e in refused.errors}
         return _form(request, next_, errors, 422)
     return Redirect(next_, status_code=303)
+
+
+ACCOUNT_PAGE = "/ui/account"
+
+
+def _account(
+    request: Request[Any, Any, Any],
+    session: Session,
+    *,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    secret: str | None = None,
+) -> Response[str]:
+    me = request.state.user
+    tokens = [(t, token_state(t, owner)) for t, owner in tokens_seen_by(session, me, me.username)]
+    return page(
+        request, "account.html", status=status, tokens=tokens, secret=secret,
+        values=values or {"expires": str(TOKEN_DAYS)}, errors=errors or {},
+        max_days=MAX_TOKEN_DAYS,
+    )  # fmt: skip
+
+
+@get("/account", sync_to_thread=False)
+def account(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Response[str]:
+    """Who you are, your API tokens (hint, created, last used, expiry, state); make one, revoke
+    one; change your password."""
+    return _account(request, session)
+
+
+@post("/account/tokens", sync_to_thread=False)
+def token_add(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
+) -> Response[str]:
+    """A new token for yourself, shown once on the answer page."""
+    form = posted(request, data)
+    days = form.get("expires") or str(TOKEN_DAYS)
+    try:
+        if not (days.isascii() and days.isdigit() and len(days) <= 6):
+            raise InvalidValue("expires", f"{days!r} is not a whole number of days")
+        _, secret = create_token_as(session, request.state.user, days=int(days))
+    except RegistryError as error:
+        session.rollback()  # nothing of the refused write is kept
+        return _account(request, session, status=error.status, values=form,
+                        errors=errors_by_field(error))  # fmt: skip
+    return _account(request, session, status=201, secret=secret)
+
+
+@post("/account/tokens/{token_id:int}/revoke", sync_to_thread=False, status_code=303)
+def token_revoke(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    token_id: FromPath[int],
+    data: Form,
+) -> Response[Any]:
+    """Stop one of your tokens working at once."""
+    posted(request, data)
+    revoke_token_as(session, request.state.user, token_id)
+    return Redirect(ACCOUNT_PAGE, status_code=303)
+
+
+HANDLERS = [password_form, password_change, account, token_add, token_revoke]

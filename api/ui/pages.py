@@ -18,7 +18,7 @@ from api.routes.reports import ReportFormat, report_response
 from api.ui.render import page
 from registry.audit import Change
 from registry.checks import MAX_INT
-from registry.choices import Category, ProgrammeStatus, UserRole
+from registry.choices import Category, ProgrammeStatus
 from registry.diff import between_dates
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
@@ -191,10 +191,9 @@ def changes(
     number: PageNumber = 1,
 ) -> Response[str]:
     """Every change, newest first: who, when, what, before and after."""
-    admin = request.state.user.role == UserRole.ADMIN
     found = changes_page(
         session, entity=entity or None, actor=actor or None, within=within or None,
-        hide=() if admin else ACCOUNT_ENTITIES, limit=PER_PAGE, offset=_offset(number),
+        hide=ACCOUNT_ENTITIES, limit=PER_PAGE, offset=_offset(number),
     )  # fmt: skip
     return page(
         request, "changes.html", found=found, number=number, per_page=PER_PAGE,
