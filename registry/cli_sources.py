@@ -1,7 +1,131 @@
-"""`registry source` and `registry cite`: public sources and the records citing them."""
+"""`registry source` and `registry cite`: public sources and the records citing them.
+
+Values are checked by the registry's own rules (as from the API and the staff pages), so a bad
+one is `error: FIELD: message` and exit status 1."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
-COMMANDS: list[click.Command] = []
+from registry.database import unit_of_work
+
+ACTOR = click.option(
+    "--actor", default="cli", show_default=True, help="Name recorded on each change."
+)
+
+
+def _session(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from registry.cli import _engine
+
+    return unit_of_work(_engine(ctx))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _source_options(*, title_required: bool) -> Callable[[F], F]:
+    """The fields of a source as options, for `add` and `edit` alike."""
+    options = [
+        click.option("--title", required=title_required, help="The source's title."),
+        click.option("--publisher", help="Who published it."),
+        click.option("--url", help="Its address, starting with https:// or http://."),
+        click.option("--published", help="When: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--excerpt", help="The passage the records rely on."),
+    ]
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+@click.group()
+def source() -> None:
+    """Public sources that records cite."""
+
+
+@source.command("add")
+@click.argument("key")
+@_source_options(title_required=True)
+@ACTOR
+@click.pass_context
+def source_add(
+    ctx: click.Context, key: str, title: str, publisher: str | None, url: str | None,
+    published: str | None, excerpt: str | None, actor: str,
+) -> None:  # fmt: skip
+    """Register source KEY (lower-case letters, digits and hyphens; it stays)."""
+    from registry.sources import add_source
+
+    with _session(ctx) as session:
+        add_source(
+            session, key=key, title=title, publisher=publisher, url=url, published=published,
+            excerpt=excerpt, actor=actor,
+        )  # fmt: skip
+    click.echo(f"source {key} added")
+
+
+@source.command("edit")
+@click.argument("key")
+@_source_options(title_required=False)
+@ACTOR
+@click.pass_context
+def source_edit(
+    ctx: click.Context, key: str, title: str | None, publisher: str | None, url: str | None,
+    published: str | None, excerpt: str | None, actor: str,
+) -> None:  # fmt: skip
+    """Change the fields given of source KEY; an empty value ('') clears an optional one."""
+    from registry.sources import update_source
+
+    given = {"title": title, "publisher": publisher, "url": url, "published": published,
+             "excerpt": excerpt}  # fmt: skip
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    with _session(ctx) as session:
+        version = update_source(session, key=key, actor=actor, **changes).version
+    click.echo(f"source {key} is at version {version}")
+
+
+@source.command("list")
+@click.pass_context
+def source_list(ctx: click.Context) -> None:
+    """Every source by key: when published, how many records cite it, its title."""
+    from registry.sources import list_sources
+
+    with _session(ctx) as session:
+        rows = [(s.key, s.published_on, s.title, n) for s, n in list_sources(session)]
+    click.echo(f"{'key':<40} {'published':<10} {'cited':>5} title")
+    for key, published, title, count in rows:
+        when = published.isoformat() if published else "-"
+        click.echo(f"{key:<40} {when:<10} {count:>5} {title}")
+
+
+@click.command("cite")
+@click.argument("source_key", metavar="SOURCE")
+@click.argument("entity")
+@click.argument("entity_id")
+@click.option("--confidence", required=True, help="high, medium or low.")
+@click.option("--note", default=None, help="Why the confidence is what it is.")
+@ACTOR
+@click.pass_context
+def cite_command(
+    ctx: click.Context, source_key: str, entity: str, entity_id: str, confidence: str,
+    note: str | None, actor: str,
+) -> None:  # fmt: skip
+    """Cite SOURCE (a source's key) for the record ENTITY ENTITY_ID, e.g. `programme 3`
+    (ENTITY: programme, participation, contract, fleet_event or organisation)."""
+    from registry.sources import cite
+
+    with _session(ctx) as session:
+        made = cite(
+            session, source=source_key, entity=entity, entity_id=entity_id,
+            confidence=confidence, note=note, actor=actor,
+        )  # fmt: skip
+        number = made.id
+    click.echo(f"citation {number}: {entity} {entity_id} cites {source_key} ({confidence})")
+
+
+COMMANDS = [source, cite_command]

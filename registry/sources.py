@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import begin_write, record_change, snapshot
-from registry.checks import Checks
+from registry.checks import MAX_INT, Checks, check_version
 from registry.choices import Action, Confidence
 from registry.contracts import Contract
 from registry.database import pk
 from registry.dates import PartialDate
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound
 from registry.fleet import FleetEvent
+from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
 
+
+class Cited(StrEnum):
+    """The kinds of record that cite sources."""
+
+    PROGRAMME = "programme"
+    PARTICIPATION = "participation"
+    CONTRACT = "contract"
+    FLEET_EVENT = "fleet_event"
+    ORGANISATION = "organisation"
+
+
 CITABLE: dict[str, type[SQLModel]] = {
-    "programme": Programme,
-    "participation": Participation,
-    "contract": Contract,
-    "fleet_event": FleetEvent,
-    "organisation": Organisation,
+    Cited.PROGRAMME: Programme,
+    Cited.PARTICIPATION: Participation,
+    Cited.CONTRACT: Contract,
+    Cited.FLEET_EVENT: FleetEvent,
+    Cited.ORGANISATION: Organisation,
 }
+SOURCE_FIELDS = ("title", "publisher", "url", "published", "excerpt")
+"""What an edit of a source may change; the key is its stable handle and stays."""
+CITATION_FIELDS = ("confidence", "note")
 
 
 class Source(SQLModel, table=True):
@@ -41,6 +57,8 @@ class Source(SQLModel, table=True):
     published: date | None = None
     published_precision: str | None = Field(default=None, max_length=5)
     excerpt: str | None = Field(default=None, max_length=4000)
+    version: int = 1
+    """Raised by each edit: the ETag a client sends back in If-Match."""
 
     @property
     def published_on(self) -> PartialDate | None:
@@ -61,8 +79,41 @@ class Citation(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def find_source(session: Session, key: str) -> Source | None:
+def find_source(session: Session, key: Any) -> Source | None:
+    if not isinstance(key, str):
+        return None
     return session.exec(select(Source).where(Source.key == key)).first()
+
+
+def get_source(session: Session, key: Any, *, field: str = "key") -> Source:
+    source = find_source(session, key)
+    if source is None:
+        raise NotFound(field, f"no source {key!r}")
+    return source
+
+
+def list_sources(session: Session) -> list[tuple[Source, int]]:
+    """Every source by key, with the number of records citing it."""
+    counted = select(Citation.source_id, func.count()).group_by(col(Citation.source_id))
+    counts: dict[int, int] = dict(session.exec(counted).all())
+    sources = session.exec(select(Source).order_by(Source.key)).all()
+    return [(source, counts.get(pk(source), 0)) for source in sources]
+
+
+def _source_columns(checks: Checks, values: dict[str, Any]) -> dict[str, Any]:
+    """A source's columns from the fields people give, each checked (add and edit alike)."""
+    url = checks.optional_text(values.get("url"), "url", max_length=500)
+    if url and not url.startswith(("https://", "http://")):
+        checks.fail("url", "must start with https:// or http://")
+    published = checks.optional_date(values.get("published"), "published")
+    return {
+        "title": checks.text(values.get("title"), "title", max_length=300),
+        "publisher": checks.optional_text(values.get("publisher"), "publisher", max_length=200),
+        "url": url,
+        "published": published.start if published else None,
+        "published_precision": published.precision.value if published else None,
+        "excerpt": checks.optional_text(values.get("excerpt"), "excerpt", max_length=4000),
+    }
 
 
 def add_source(
@@ -80,25 +131,12 @@ def add_source(
     begin_write(session)
     checks = Checks()
     key_ = checks.slug(key, "key")
-    title_ = checks.text(title, "title", max_length=300)
-    publisher_ = checks.optional_text(publisher, "publisher", max_length=200)
-    url_ = checks.optional_text(url, "url", max_length=500)
-    if url_ and not url_.startswith(("https://", "http://")):
-        checks.fail("url", "must start with https:// or http://")
-    published_ = checks.optional_date(published, "published")
-    excerpt_ = checks.optional_text(excerpt, "excerpt", max_length=4000)
+    columns = _source_columns(checks, {"title": title, "publisher": publisher, "url": url,
+                                       "published": published, "excerpt": excerpt})  # fmt: skip
     checks.done()
     if find_source(session, key_) is not None:
         raise Conflict("key", f"a source {key_!r} exists already")
-    source = Source(
-        key=key_,
-        title=title_,
-        publisher=publisher_,
-        url=url_,
-        published=published_.start if published_ else None,
-        published_precision=published_.precision.value if published_ else None,
-        excerpt=excerpt_,
-    )
+    source = Source(key=key_, **columns)
     session.add(source)
     session.flush()
     record_change(
@@ -106,6 +144,40 @@ def add_source(
         before=None, after=snapshot(source),
     )  # fmt: skip
     return source
+
+
+def update_source(
+    session: Session, *, key: str, actor: str, expected_version: int | None = None, **changes: Any
+) -> Source:
+    """Change some of a source's fields (title, publisher, url, published, excerpt); refuses
+    when it changed since `expected_version`. An empty optional field clears it."""
+    begin_write(session)
+    source = get_source(session, key)
+    _only(changes, SOURCE_FIELDS, "source")
+    current = {name: getattr(source, name) for name in SOURCE_FIELDS}
+    current["published"] = source.published_on
+    checks = Checks()
+    columns = _source_columns(checks, current | changes)
+    checks.done()
+    check_version(source.version, expected_version)
+    before = snapshot(source)
+    if all(getattr(source, name) == value for name, value in columns.items()):
+        return source
+    for name, value in columns.items():
+        setattr(source, name, value)
+    source.version += 1
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.UPDATE, entity="source", key=source.key,
+        before=before, after=snapshot(source),
+    )  # fmt: skip
+    return source
+
+
+def _only(changes: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    unknown = [name for name in changes if name not in allowed]
+    if unknown:
+        raise InvalidValue(unknown[0], f"is not a field of a {what} that can be changed")
 
 
 def cite(
@@ -121,32 +193,93 @@ def cite(
     """Attach a source to a record with a confidence (high, medium, low)."""
     begin_write(session)
     checks = Checks()
-    source_ = find_source(session, source) if isinstance(source, str) else None
+    source_ = find_source(session, source)
     if source_ is None:
         checks.fail("source", f"no source {source!r}")
     table = CITABLE.get(entity)
     if table is None:
         checks.fail("entity", f"{entity!r} is not one of: {', '.join(CITABLE)}")
+    record_id = checks.positive_int(entity_id, "entity_id")
     confidence_ = checks.choice(Confidence, confidence, "confidence")
     note_ = checks.optional_text(note, "note")
     checks.done()
     assert source_ is not None
     assert table is not None
-    if not isinstance(entity_id, int) or session.get(table, entity_id) is None:
+    if session.get(table, record_id) is None:
         raise NotFound("entity_id", f"no {entity} {entity_id!r}")
-    if find_citation(session, source_, entity, entity_id) is not None:
-        raise Conflict("source", f"{entity} {entity_id} cites {source_.key} already")
+    if find_citation(session, source_, entity, record_id) is not None:
+        raise Conflict("source", f"{entity} {record_id} cites {source_.key} already")
     citation = Citation(
-        source_id=pk(source_), entity=entity, entity_id=entity_id,
+        source_id=pk(source_), entity=str(entity), entity_id=record_id,
         confidence=confidence_.value, note=note_,
     )  # fmt: skip
     session.add(citation)
     session.flush()
     record_change(
         session, actor=actor, action=Action.CREATE, entity="citation",
-        key=f"{entity}/{entity_id}/{source_.key}", before=None, after=snapshot(citation),
+        key=_citation_key(citation, source_), before=None, after=snapshot(citation),
     )  # fmt: skip
     return citation
+
+
+def _citation_key(citation: Citation, source: Source) -> str:
+    return f"{citation.entity}/{citation.entity_id}/{source.key}"
+
+
+def get_citation(
+    session: Session, citation_id: Any, *, source: str | None = None
+) -> tuple[Citation, Source]:
+    """A citation and the source it cites; 404 on `id` when there is none (or, with `source`,
+    when it cites another source)."""
+    found = None
+    if isinstance(citation_id, int) and 1 <= citation_id <= MAX_INT:
+        found = session.get(Citation, citation_id)
+    cited = session.get(Source, found.source_id) if found is not None else None
+    if found is None or cited is None or source not in (None, cited.key):
+        where = f" of source {source!r}" if source is not None else ""
+        raise NotFound("id", f"no citation {citation_id!r}{where}")
+    return found, cited
+
+
+def update_citation(
+    session: Session, *, citation_id: int, actor: str, source: str | None = None, **changes: Any
+) -> Citation:
+    """Change how sure a citation makes us (confidence) or its note; an empty note clears it.
+    With `source`, only a citation of that source (as a page under the source names it)."""
+    begin_write(session)
+    citation, cited = get_citation(session, citation_id, source=source)
+    _only(changes, CITATION_FIELDS, "citation")
+    values = {"confidence": citation.confidence, "note": citation.note} | changes
+    checks = Checks()
+    confidence = checks.choice(Confidence, values["confidence"], "confidence")
+    note = checks.optional_text(values["note"], "note")
+    checks.done()
+    if (citation.confidence, citation.note) == (confidence.value, note):
+        return citation
+    before = snapshot(citation)
+    citation.confidence, citation.note = confidence.value, note
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.UPDATE, entity="citation",
+        key=_citation_key(citation, cited), before=before, after=snapshot(citation),
+    )  # fmt: skip
+    return citation
+
+
+def remove_citation(
+    session: Session, *, citation_id: int, actor: str, source: str | None = None
+) -> None:
+    """Take a citation away: it is a link between a record and a source, not a fact, so it may
+    go; the audit trail keeps what it said. With `source`, only a citation of that source."""
+    begin_write(session)
+    citation, cited = get_citation(session, citation_id, source=source)
+    before = snapshot(citation)
+    session.delete(citation)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.DELETE, entity="citation",
+        key=_citation_key(citation, cited), before=before, after=None,
+    )  # fmt: skip
 
 
 def find_citation(session: Session, source: Source, entity: str, entity_id: int) -> Citation | None:
@@ -167,4 +300,69 @@ def citations_for(session: Session, entity: str, entity_id: int) -> list[tuple[C
         .where(Citation.entity == entity, Citation.entity_id == entity_id)
         .order_by(Source.key)
     )
+    return [(citation, source) for citation, source in session.exec(query)]
+
+
+def citing(session: Session, source: Source) -> list[tuple[Citation, str]]:
+    """The citations of a source, by kind of record and id, each with its record named."""
+    rows = session.exec(
+        select(Citation)
+        .where(Citation.source_id == source.id)
+        .order_by(col(Citation.entity), col(Citation.entity_id))
+    ).all()
+    return [(citation, record_name(session, citation.entity, citation.entity_id))
+            for citation in rows]  # fmt: skip
+
+
+def record_name(session: Session, entity: str, entity_id: int) -> str:
+    """A cited record as people name it: a programme or organisation by name, a member by its
+    programme and nation, a contract by its title, a fleet event by its programme and date."""
+    if entity == Cited.PROGRAMME:
+        programme = session.get(Programme, entity_id)
+        return programme.name if programme else f"programme {entity_id}"
+    if entity == Cited.ORGANISATION:
+        organisation = session.get(Organisation, entity_id)
+        return organisation.name if organisation else f"organisation {entity_id}"
+    if entity == Cited.PARTICIPATION:
+        spell = session.get(Participation, entity_id)
+        if spell is not None:
+            nation = session.get(Nation, spell.nation_code)
+            named = nation.name if nation else spell.nation_code
+            return f"{named} in {_programme_of(session, spell)}"
+    if entity == Cited.CONTRACT:
+        contract = session.get(Contract, entity_id)
+        if contract is not None:
+            return f"{contract.title} ({_programme_of(session, contract)})"
+    if entity == Cited.FLEET_EVENT:
+        event = session.get(FleetEvent, entity_id)
+        if event is not None:
+            return f"{_programme_of(session, event)} fleet: {event.kind} on {event.date_on}"
+    return f"{entity} {entity_id}"
+
+
+def _programme_of(session: Session, row: Participation | Contract | FleetEvent) -> str:
+    programme = session.get(Programme, row.programme_id)
+    return programme.name if programme else f"programme {row.programme_id}"
+
+
+def citable_records(session: Session, entity: str) -> list[tuple[int, str]]:
+    """Programmes or organisations by name, for a picker (other kinds are chosen by id)."""
+    if entity == Cited.PROGRAMME:
+        return [(pk(p), p.name) for p in session.exec(select(Programme).order_by(Programme.name))]
+    if entity == Cited.ORGANISATION:
+        rows = session.exec(select(Organisation).order_by(Organisation.name))
+        return [(pk(o), o.name) for o in rows]
+    return []
+
+
+def list_citations(
+    session: Session, *, entity: str | None = None, entity_id: int | None = None
+) -> list[tuple[Citation, Source]]:
+    """Citations by kind of record, record and source; filtered by kind and record id."""
+    query = select(Citation, Source).join(Source)
+    if entity is not None:
+        query = query.where(Citation.entity == entity)
+    if entity_id is not None:
+        query = query.where(Citation.entity_id == entity_id)
+    query = query.order_by(col(Citation.entity), col(Citation.entity_id), col(Source.key))
     return [(citation, source) for citation, source in session.exec(query)]
