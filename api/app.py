@@ -178,7 +178,6 @@ def use_settings(app: Litestar, settings: Settings) -> None:
 
 
 def _dispose(app: Litestar) -> None:
-    app.state.token_uses.settle()
     app.state.engine.dispose()
     app.state.cache.engine.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import anyio
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -12,9 +13,10 @@ from litestar.handlers import BaseRouteHandler
 from sqlmodel import Session
 
 from registry.choices import UserRole
-from registry.database import unit_of_work
+from registry.database import pk, unit_of_work
 from registry.errors import StaleVersion, Unauthorized
 from registry.settings import Settings
+from registry.token_use import TokenUses
 from registry.users import User, require_role, token_row
 
 
@@ -40,8 +42,11 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Writes need a token of the handler's role (opt `role`); reads only without public read."""
+async def access_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Writes need a token of the handler's role (opt `role`); reads only without public read.
+    A token's first use in a minute is noted (registry/token_use.py) before the handler runs."""
     settings: Settings = connection.app.state.settings
     needed: UserRole | None = handler.opt.get("role")
     if handler.opt.get("public") or connection.url.path.startswith("/schema"):
@@ -61,7 +66,9 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     assert user is not None  # token_row checked it
     require_role(user, needed)
     connection.state.user = user
-    connection.app.state.token_uses.note(row)
+    uses: TokenUses = connection.app.state.token_uses
+    if (now := uses.due(row)) is not None:
+        await anyio.to_thread.run_sync(uses.write, pk(row), now)
 
 
 def actor(request: Request[Any, Any, Any]) -> str:

@@ -315,6 +315,8 @@ class DiffOut(Struct, rename={"start": "from", "end": "to"}):
     fleet: FleetChangeOut
     contracts: list[ContractOut]
     amended: list[AmendedOut]
+    voided: list[ContractOut]
+    """Contracts voided in between (record moments only), as they were before."""
 
 
 class ChangeSetOut(Struct):
@@ -669,6 +671,7 @@ def diff_out(diff: Diff, start: str, end: str, asset_type: str | None, programme
         ),
         contracts=[contract_out(c, programme, by, awarded) for c, _, by, awarded in diff.contracts],
         amended=[AmendedOut(pk(c), c.reference, amendment_out(a)) for c, a in diff.amended],
+        voided=[contract_out(c, programme, by, awarded) for c, _, by, awarded in diff.voided],
     )
 
 

@@ -22,10 +22,11 @@ from sqlmodel import Field, Session, SQLModel, col
 from registry.audit import begin_write, change_set, record_change, snapshot
 from registry.checks import MAX_INT, Checks, check_version
 from registry.choices import Action
-from registry.contracts import Contract, check_value, contract_key, signed_by
+from registry.contracts import Contract, check_value, contract_key, held, signed_by
 from registry.database import pk
 from registry.dates import PartialDate
-from registry.errors import InvalidValue, NotFound
+from registry.errors import Conflict, InvalidValue, NotFound
+from registry.fleet import FleetEvent
 from registry.history import Known, recorded_by
 from registry.programmes import Programme, lock_programme, resolve_programme
 
@@ -137,8 +138,8 @@ def contract_totals(
 ) -> list[tuple[str, int]]:
     """Sum of known contract values per currency, as (currency, minor units), by currency:
     of the contracts signed by `on` at their value then (default: every contract, today)."""
-    where = [] if programme is None else [
-        col(Contract.programme_id) == resolve_programme(session, programme).id
+    where = held(None) if programme is None else [
+        col(Contract.programme_id) == resolve_programme(session, programme).id, *held(None)
     ]  # fmt: skip
     query = amended_totals(where, on or date.today(), signed=on is not None)
     return [(str(currency), int(total or 0)) for currency, total in session.execute(query)]
@@ -173,6 +174,23 @@ def amendments(session: Session, contract_id: int, known: Known = None) -> list[
     )
 
 
+def _held_contract(
+    session: Session, contract_id: Any, programme: str | None
+) -> tuple[Contract, Programme]:
+    """The contract the registry holds (not voided), with its programme locked for the write;
+    with `programme`, only a contract of that programme (404 on `id` otherwise)."""
+    begin_write(session)
+    known = isinstance(contract_id, int) and 1 <= contract_id <= MAX_INT
+    contract = session.get(Contract, contract_id, populate_existing=True) if known else None
+    owner = session.get(Programme, contract.programme_id) if contract else None
+    if (contract is None or owner is None or contract.voided_in is not None
+            or programme not in (None, owner.slug)):  # fmt: skip
+        raise NotFound(
+            "id", f"no contract {contract_id}" + (f" in {programme}" if programme else "")
+        )
+    return contract, lock_programme(session, owner.slug, field="programme")
+
+
 def amend_contract(
     session: Session,
     *,
@@ -190,15 +208,7 @@ def amend_contract(
 ) -> Contract:
     """Amend a contract from `effective` (default today; a correction: from the signing); with
     `programme`, only a contract of that programme."""
-    begin_write(session)
-    known = isinstance(contract_id, int) and 1 <= contract_id <= MAX_INT
-    contract = session.get(Contract, contract_id, populate_existing=True) if known else None
-    owner = session.get(Programme, contract.programme_id) if contract else None
-    if contract is None or owner is None or programme not in (None, owner.slug):
-        raise NotFound(
-            "id", f"no contract {contract_id}" + (f" in {programme}" if programme else "")
-        )
-    programme_ = lock_programme(session, owner.slug, field="programme")
+    contract, programme_ = _held_contract(session, contract_id, programme)
     check_version(contract.version, expected_version)
     checks = Checks()
     effective_ = checks.optional_date(effective, "effective")
@@ -231,3 +241,44 @@ def amend_contract(
         before=before, after={**snapshot(contract), "amendment": snapshot(amendment)},
     )  # fmt: skip
     return contract
+
+
+def void_contract(
+    session: Session,
+    *,
+    contract_id: Any,
+    reason: Any,
+    actor: str,
+    programme: str | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Void a contract recorded by mistake: it leaves every total and list, and stays readable
+    `as_known_on` before. Refused (409 on `id`) while fleet events the registry holds name it:
+    correct those first."""
+    contract, programme_ = _held_contract(session, contract_id, programme)
+    check_version(contract.version, expected_version)
+    checks = Checks()
+    reason_ = checks.text(reason, "reason", max_length=2000)
+    checks.done()
+    linked = (
+        session.execute(
+            select(col(FleetEvent.id)).where(
+                col(FleetEvent.contract_id) == contract.id, recorded_by(FleetEvent, None)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if linked:
+        events = ", ".join(str(e) for e in linked)
+        raise Conflict("id", f"fleet events {events} name this contract; correct them first")
+    number = change_set(session, actor)
+    before = snapshot(contract)
+    contract.voided_in = number
+    contract.version += 1
+    session.add(contract)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.VOID, entity="contract", entity_id=pk(contract),
+        key=contract_key(programme_, before), before=before, after={"reason": reason_},
+    )  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Index, UniqueConstraint
+from sqlalchemy import BigInteger, BindParameter, ColumnElement, Index, UniqueConstraint, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import record_change, snapshot
@@ -15,6 +15,7 @@ from registry.choices import Action, ContractKind
 from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import Conflict
+from registry.history import Known, created_after
 from registry.money import currency_code, format_minor, to_minor
 from registry.organisations import Organisation, check_organisation, find_organisation
 from registry.programmes import Programme, lock_programme, resolve_programme
@@ -46,6 +47,8 @@ class Contract(SQLModel, table=True):
     item: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
     version: int = 1
+    voided_in: int | None = Field(default=None, foreign_key="change_set.id")
+    """The change set that voided it (recorded by mistake); None while it stands."""
 
     @property
     def signed_on(self) -> PartialDate | None:
@@ -178,3 +181,15 @@ def signed_by(on: Any) -> ColumnElement[bool]:
     """Contracts signed on or before `on`; one without a known date counts as always signed."""
     signed: ColumnElement[bool] = col(Contract.signed).is_(None) | (col(Contract.signed) <= on)
     return signed
+
+
+def held(known: Known | BindParameter[Any] = None) -> list[ColumnElement[bool]]:
+    """The contracts the registry held at `known` (default now): recorded by then and not
+    voided by then. Every read of contracts filters with this."""
+    voided = col(Contract.voided_in)
+    if known is None:
+        return [voided.is_(None)]
+    return [
+        col(Contract.id).not_in(created_after("contract", known)),
+        or_(voided.is_(None), voided > known),
+    ]

@@ -9,6 +9,7 @@ term starts, as known at each moment), fleet events, contracts and amendments re
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -51,6 +52,9 @@ class Diff:
     """Rows as `registry.search.contracts_page` gives them."""
     amended: list[tuple[Contract, ContractAmendment]]
     """Contracts amended in between: effective then (dates) or recorded then (moments)."""
+    voided: list[Any] = dataclasses.field(default_factory=list)
+    """Contracts voided in between (moments only: a void fixes the record, not the world), rows
+    as `contracts` has them, as they were before."""
 
 
 def _where(programme: Programme) -> list[Any]:
@@ -110,7 +114,17 @@ def between_moments(
                        limit=None).items,
         amended_between(session, programme, col(ContractAmendment.recorded_in) > (start or 0),
                         known=end),
+        _voided(session, slug, start, end),
     )  # fmt: skip
+
+
+def _voided(session: Session, slug: str, start: Known, end: Known) -> list[Any]:
+    """The programme's contracts held at `start` and voided by `end`."""
+    before = contracts_page(session, programme=slug, recorded_by=start or 0, limit=None).items
+    return [
+        row for row in before if row[0].voided_in is not None
+        and row[0].voided_in > (start or 0) and (end is None or row[0].voided_in <= end)
+    ]  # fmt: skip
 
 
 def spell_changes(

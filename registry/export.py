@@ -21,11 +21,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from registry.amendments import as_amended, values_on
-from registry.contracts import Contract, signed_by
+from registry.contracts import Contract, held, signed_by
 from registry.dates import PartialDate
 from registry.fleet import FleetEvent
 from registry.formulas import defuse_formulas
-from registry.history import Known, created_after, recorded_by
+from registry.history import Known, recorded_by
 from registry.imports import KINDS
 from registry.organisations import Organisation
 from registry.participation import spell_on, spell_terms, whole
@@ -91,8 +91,7 @@ def _contracts(session: Session, known: Known, on: date | None) -> list[Row]:
         .outerjoin(awarding, col(Contract.awarding_organisation_id) == awarding.id)
         .order_by(col(Programme.slug), col(Contract.signed), col(Contract.id))
     )
-    if known is not None:
-        query = query.where(col(Contract.id).not_in(created_after("contract", known)))
+    query = query.where(*held(known))
     if on is not None:
         query = query.where(signed_by(on))
     found = [

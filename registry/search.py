@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from registry.amendments import AMENDED, as_amended, values_on
 from registry.audit import Change
 from registry.checks import Checks
-from registry.contracts import Contract, signed_by
+from registry.contracts import Contract, held, signed_by
 from registry.history import Known, created_after, in_force
 from registry.money import currency_code, to_minor
 from registry.nations import check_nation
@@ -154,8 +154,7 @@ def contracts_page(
         filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:
         filters.append(value["value_minor"] >= minimum)
-    if recorded_by is not None:
-        filters.append(col(Contract.id).not_in(created_after("contract", recorded_by)))
+    filters.extend(held(recorded_by))
     if recorded_after is not None:
         filters.append(col(Contract.id).in_(created_after("contract", recorded_after)))
     order = sort_clause(

@@ -17,11 +17,11 @@ from sqlalchemy import BindParameter, and_, bindparam, select
 from sqlmodel import Session, col
 
 from registry.amendments import amended_totals
-from registry.contracts import Contract
+from registry.contracts import Contract, held
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
 from registry.fleet import FleetEvent, FleetSize, sizes_on, timeline
-from registry.history import Known, created_after, recorded_by
+from registry.history import Known, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Spell, member_rows
@@ -114,7 +114,9 @@ def _programme(known: Known) -> Any:
 
 
 _PROGRAMME: dict[bool, Any] = {}
-_TOTALS = amended_totals([col(Contract.programme_id) == bindparam("id")], bindparam("on"))
+_TOTALS = amended_totals(
+    [col(Contract.programme_id) == bindparam("id"), *held(None)], bindparam("on")
+)
 _EVENTS = select(
     FleetEvent.id,
     FleetEvent.event_date,
@@ -127,7 +129,7 @@ _EVENTS = select(
 _TOTALS_KNOWN = amended_totals(
     [
         col(Contract.programme_id) == bindparam("id"),
-        col(Contract.id).not_in(created_after("contract", bindparam("known"))),
+        *held(bindparam("known")),
     ],
     bindparam("on"),
     bindparam("known"),

@@ -13,9 +13,9 @@ import polars as pl
 from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, or_, select
 
 from registry.amendments import AMENDED, ContractAmendment, amended_frame
-from registry.contracts import Contract
+from registry.contracts import Contract, held
 from registry.fleet import FleetEvent
-from registry.history import Known, created_after, in_force, recorded_by
+from registry.history import Known, in_force, recorded_by
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
@@ -207,7 +207,7 @@ def _contracts(known: Known, scope: Scope) -> Select[Any]:
     """Every contract recorded by `known`, as signed (`_amendments` holds what changed since)."""
     c = Contract.__table__.c  # type: ignore[attr-defined]
     k, a = (Organisation.__table__.alias(name) for name in ("k", "a"))  # type: ignore[attr-defined]
-    recorded = [] if known is None else [c.id.not_in(created_after("contract", known))]
+    recorded = held(known)
     if scope.contract_sums:
         return (
             select(c.id, c.programme_id, c.signed, c.value_minor, c.currency)

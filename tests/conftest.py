@@ -556,8 +556,8 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     rows = {}
     with engine.connect() as connection:
         for name, table in sorted(metadata.tables.items()):
-            # A token's last use is noted by a thread of its own after the request is let
-            # through (registry/token_use.py): not part of what a write changes.
+            # A token's last use is noted when a request carries it (registry/token_use.py):
+            # not part of what a write changes.
             shown = [c for c in table.columns if (name, c.name) != ("api_token", "last_used_at")]
             query = select(*shown).order_by(*table.primary_key.columns)
             rows[name] = [tuple(row) for row in connection.execute(query)]

@@ -223,7 +223,6 @@ def test_a_tokens_last_use_is_noted_once_a_minute(client, tokens, engine):
     editor = _user(engine, "editor").id
 
     def last_used() -> datetime | None:
-        uses.settle()
         with Session(engine) as session:
             row = session.exec(select(ApiToken).where(ApiToken.user_id == editor)).one()
             return row.last_used_at

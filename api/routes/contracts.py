@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from litestar import Request, Response, Router, get, patch, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
@@ -25,10 +25,11 @@ from api.routes.params import (
     Limit,
     MinValue,
     Offset,
+    Reason,
     as_of_day,
     read_when,
 )
-from registry.amendments import amend_contract, amendments
+from registry.amendments import amend_contract, amendments, void_contract
 from registry.checks import MAX_INT
 from registry.contracts import add_contract
 from registry.errors import NotFound, RegistryError
@@ -207,6 +208,23 @@ def amend(
     return Response(wire.contract_out(*row), headers=etag(row[0].version))
 
 
+@delete("/api/contracts/{contract_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
+        summary="Void a contract recorded by mistake", responses=WRITE_ERRORS)  # fmt: skip
+def void(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    contract_id: FromPath[int],
+    reason: Reason,
+) -> None:
+    """It leaves every list, total and report; reads `as_known_on` before this still show it,
+    and the change log keeps it with the reason. `If-Match` guards against stale edits. Refused
+    (409 on `id`) while fleet events name it."""
+    void_contract(
+        session, contract_id=contract_id, reason=reason, actor=actor(request),
+        expected_version=expected_version(request),
+    )  # fmt: skip
+
+
 @get("/api/contracts/{contract_id:int}/amendments", sync_to_thread=False,
      summary="A contract's amendments", responses=READ_ERRORS)  # fmt: skip
 def list_amendments(
@@ -220,6 +238,14 @@ def list_amendments(
 
 router = Router(
     "/",
-    route_handlers=[all_contracts, programme_contracts, create, contract, amend, list_amendments],
+    route_handlers=[
+        all_contracts,
+        programme_contracts,
+        create,
+        contract,
+        amend,
+        void,
+        list_amendments,
+    ],
     tags=["contracts"],
 )

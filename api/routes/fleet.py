@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
 from api import wire
@@ -14,7 +14,16 @@ from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, as_of_day, read_when
+from api.routes.params import (
+    AsKnownOn,
+    AsOf,
+    FormatParam,
+    Limit,
+    Offset,
+    Reason,
+    as_of_day,
+    read_when,
+)
 from registry.errors import NotFound
 from registry.fleet import (
     correct_fleet_event,
@@ -125,14 +134,7 @@ def void(
     session: NamedDependency[Session],
     slug: FromPath[str],
     event_id: FromPath[int],
-    reason: Annotated[
-        str,
-        QueryParameter(
-            pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
-            max_length=2000,
-            description="Why it is voided (required, not blank, no NUL)",
-        ),
-    ],
+    reason: Reason,
 ) -> None:
     """The event no longer counts; it is kept, and reads `as_known_on` before this still count
     it. Refused (422 on `count`) when a total would then go below zero."""

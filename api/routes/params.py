@@ -17,6 +17,15 @@ Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
 ]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Rows to skip.")]
+Reason = Annotated[
+    str,
+    QueryParameter(
+        pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+        max_length=2000,
+        description="Why it is voided (required, not blank, no NUL)",
+    ),
+]
+"""The reason a void requires, given in the query (a DELETE has no body)."""
 _YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
 _LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
 _MONTH_DAY = (

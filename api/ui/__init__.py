@@ -111,6 +111,8 @@ router = Router(
         corrections.fleet_correct,
         corrections.contract_amend_form,
         corrections.contract_amend,
+        corrections.contract_void_form,
+        corrections.contract_void,
         *organisations.HANDLERS,
         *programme_forms.HANDLERS,
         *sources.HANDLERS,

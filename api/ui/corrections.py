@@ -1,4 +1,4 @@
-"""The staff pages that fix records: correct or void a fleet event, amend a contract.
+"""The staff pages that fix records: correct or void a fleet event, amend or void a contract.
 
 Each form calls the registry function the API calls, with a reason where one is required; the
 record replaced stays in the history and in reads as known before.
@@ -16,7 +16,7 @@ from sqlmodel import Session
 from api.deps import EDITOR
 from api.ui.auth import Form
 from api.ui.forms import Show, Values, _form, _submit, _user, _version
-from registry.amendments import amend_contract
+from registry.amendments import amend_contract, void_contract
 from registry.choices import FleetEventKind
 from registry.contracts import Contract
 from registry.errors import NotFound
@@ -91,7 +91,7 @@ def fleet_correct(
 def _contract(session: Session, slug: str, contract_id: int) -> Contract:
     programme = get_programme(session, slug)
     contract = session.get(Contract, contract_id)
-    if contract is None or contract.programme_id != programme.id:
+    if contract is None or contract.programme_id != programme.id or contract.voided_in:
         raise NotFound("id", f"no contract {contract_id} in {slug}")
     return contract
 
@@ -143,3 +143,43 @@ def contract_amend(
 
     return _submit(request, session, slug, data, write,
                    _amend_form(request, session, slug, contract_id))  # fmt: skip
+
+
+def _void_form(
+    request: Request[Any, Any, Any], session: Session, slug: str, contract_id: int
+) -> Show:
+    contract = _contract(session, slug, contract_id)
+    return _form(request, session, slug, "contract_void.html", lambda: {"contract": contract})
+
+
+@get("/programmes/{slug:str}/contracts/{contract_id:int}/void", sync_to_thread=False, opt=EDITOR)
+def contract_void_form(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    contract_id: FromPath[int],
+) -> Response[str]:
+    """Void a contract recorded by mistake, with a reason; it stays in the history."""
+    contract = _contract(session, slug, contract_id)
+    show = _void_form(request, session, slug, contract_id)
+    return show({"version": str(contract.version)}, {}, 200)
+
+
+@post("/programmes/{slug:str}/contracts/{contract_id:int}/void", sync_to_thread=False, opt=EDITOR)
+def contract_void(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    slug: FromPath[str],
+    contract_id: FromPath[int],
+    data: Form,
+) -> Response[Any]:
+    show = _void_form(request, session, slug, contract_id)
+
+    def write(form: Values) -> object:
+        void_contract(
+            session, programme=slug, contract_id=contract_id, reason=form.get("reason"),
+            actor=_user(request), expected_version=_version(form),
+        )  # fmt: skip
+        return None
+
+    return _submit(request, session, slug, data, write, show)
