@@ -25,7 +25,7 @@ EXAMPLES = 6
 SEED = 9
 
 DATA_RULE_FIELDS = {
-    "nation",  # nations the registry holds (a table, not ISO 3166)
+    "nation", "country",  # nations the registry holds (a table, not ISO 3166)
     "managing_organisation", "contractor", "awarding_organisation",  # organisations held
     "contract",  # a contract of this programme
     "count", "asset_type",  # the fleet's running totals; the programme's own asset type

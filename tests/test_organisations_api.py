@@ -15,23 +15,17 @@ from tests.test_api_writes import PROBLEM_JSON, changes, editor, send
 pytestmark = pytest.mark.usefixtures("seeded")
 
 
-def registry_rows(engine: Engine) -> dict[str, Any]:
-    """Every row but the tokens': a token's last use is noted beside a request, in a thread of
-    its own and whether the write succeeds or not; it writes nothing of the registry."""
-    return {name: rows for name, rows in dump(engine).items() if name != "api_token"}
-
-
 def assert_refused(
     engine: Engine, client: TestClient[Any], method: str, path: str, body: Any, status: int,
     field: str, **headers: str,
 ) -> Any:  # fmt: skip
     """The write is refused as a problem naming `field`, and nothing of it is written."""
-    before = registry_rows(engine)
+    before = dump(engine)
     response = send(client, method, path, body, **headers)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert field in [error["field"] for error in response.json()["errors"]], response.text
-    assert registry_rows(engine) == before, "a refused write left rows behind"
+    assert dump(engine) == before, "a refused write left rows behind"
     return response
 
 

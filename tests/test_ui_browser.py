@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from registry.audit import ChangeSet
 from registry.participation import current_participation
 from tests.conftest import IN_CI, dump
 from tests.staff import PASSWORDS
@@ -168,7 +170,7 @@ def test_pages_fit_a_tablet_and_a_laptop_without_sideways_scrolling(
     page.set_viewport_size({"width": width, "height": height})
     sign_in(page, live_server, "editor")
     for path in ("/ui/programmes/mmf", "/ui/programmes", "/ui/changes",
-                 "/ui/programmes/mmf/contracts/new"):  # fmt: skip
+                 "/ui/programmes/mmf/contracts/new", "/ui/account", "/ui/sources"):  # fmt: skip
         page.goto(live_server + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -182,8 +184,12 @@ STAFF_PAGES = [
     "/ui/changes?entity=participation&page=2", "/ui/programmes/mmf/members/new",
     "/ui/programmes/mmf/members/NLD/edit", "/ui/programmes/mmf/members/NLD/leave",
     "/ui/programmes/mmf/contracts/new", "/ui/programmes/mmf/fleet/new", "/ui/no-such-page",
-    "/ui/organisations/new", "/ui/account/password",
+    "/ui/organisations/new", "/ui/account/password", "/ui/account", "/ui/organisations",
+    "/ui/organisations/nspa/edit", "/ui/sources", "/ui/sources/new",
+    "/ui/sources/mmf-flight-hours-2023", "/ui/sources/mmf-flight-hours-2023/edit",
+    "/ui/sources/mmf-flight-hours-2023/cite", "/ui/programmes/new", "/ui/programmes/mmf/edit",
 ]  # fmt: skip
+ADMIN_PAGES = ["/ui/admin/users", "/ui/admin/security"]
 
 
 @pytest.mark.one_database
@@ -207,17 +213,24 @@ def test_axe_finds_nothing_wrong_on_any_staff_page(page, live_server, staff):
         "Correct event: 2 A330 MRTT ordered, July 2016",
     ):
         assert page.get_by_role("link", name=name, exact=True).count() == 1, name
-    amend = page.locator("table.contracts a").first.get_attribute("href")
+    amend = page.locator("table.contracts a", has_text="Amend").first.get_attribute("href")
+    void = page.locator("table.contracts a", has_text="Void").first.get_attribute("href")
     correct = page.locator("table.fleet a").first.get_attribute("href")
     assert amend
+    assert void
     assert correct
-    for path in [*STAFF_PAGES, amend, correct]:
+    for path in [*STAFF_PAGES, amend, void, correct]:
         page.goto(live_server + path)
         found[path] = axe_violations(page)
     page.goto(f"{live_server}/ui/programmes/mmf/members/new")
     page.get_by_role("button", name="Add member").click()  # nothing chosen: refused
     page.locator("#nation-error").wait_for()
     found["/ui/programmes/mmf/members/new (refused)"] = axe_violations(page)
+    page.context.clear_cookies()
+    sign_in(page, live_server, "admin", ADMIN_PAGES[0])
+    for path in ADMIN_PAGES:
+        page.goto(live_server + path)
+        found[path] = axe_violations(page)
     assert {path: problems for path, problems in found.items() if problems} == {}
 
 
@@ -240,3 +253,48 @@ def test_axe_finds_nothing_wrong_on_any_report(page, live_server):
         page.goto(live_server + path)
         found[path] = axe_violations(page)
     assert {path: problems for path, problems in found.items() if problems} == {}
+
+
+def test_an_admin_disables_an_editor_whose_next_click_returns_to_sign_in(
+    browser, live_server, staff
+):
+    contexts = [browser.new_context(viewport={"width": 1366, "height": 768}) for _ in range(2)]
+    editor, admin = (context.new_page() for context in contexts)
+    try:
+        sign_in(editor, live_server, "editor")
+        sign_in(admin, live_server, "admin", "/ui/admin/users")
+        admin.get_by_role("button", name="Disable editor", exact=True).click()
+        admin.wait_for_url(f"{live_server}/ui/admin/users")
+        assert "disabled" in admin.locator("table.users tr[data-user=editor]").inner_text().split()
+        editor.get_by_role("link", name="Nations").click()
+        editor.wait_for_url("**/ui/signin**")
+        assert editor.get_by_role("heading", name="Sign in").count() == 1
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_an_editor_corrects_a_contract_value_and_the_report_shows_both_records(
+    page, live_server, staff, engine
+):
+    """The report shows the corrected value; as known before the correction, the old one."""
+    with Session(engine) as session:
+        before = session.exec(select(func.max(ChangeSet.recorded_at))).one()
+    assert before is not None
+    slug = "nspa-munitions-frameworks"
+    sign_in(page, live_server, "editor", f"/ui/programmes/{slug}")
+    page.locator("table.contracts a", has_text="Amend").first.click()
+    page.get_by_label("New value").fill("5200000000.00")
+    page.get_by_label("What this is").select_option("correction")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/ui/programmes/{slug}?saved=*")
+    assert "5,200,000,000" in page.locator("table.contracts").inner_text()
+    page.goto(f"{live_server}/reports/programmes/{slug}")
+    report = page.locator("main").inner_text()
+    assert "5,200,000,000" in report
+    assert "4,700,000,000" not in report
+    known = before.isoformat().replace("+00:00", "Z")
+    page.goto(f"{live_server}/reports/programmes/{slug}?as_known_on={known}")
+    old = page.locator("main").inner_text()
+    assert "4,700,000,000" in old
+    assert "5,200,000,000" not in old
