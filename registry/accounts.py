@@ -8,6 +8,7 @@ nor given another role.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from registry.audit import begin_write, record_change
 from registry.checks import MAX_INT, Checks
 from registry.choices import Action, UserRole
-from registry.errors import Conflict, Forbidden, InvalidValue, NotFound
+from registry.errors import Conflict, Forbidden, InvalidValue, NotFound, RegistryError
 from registry.paging import Page
 from registry.search import ACCOUNT_ENTITIES, changes_page
 from registry.users import (
@@ -188,7 +189,13 @@ def create_token_as(
     owner = username or caller.username
     if owner != caller.username and not _is_admin(caller):
         raise Forbidden("user", "only admins create tokens for other people")
-    return create_token(session, username=owner, actor=caller.username, days=days)
+    try:
+        return create_token(session, username=owner, actor=caller.username, days=days)
+    except RegistryError as error:  # the owner is named `user` here
+        named = [
+            replace(e, field="user" if e.field == "username" else e.field) for e in error.errors
+        ]
+        raise type(error)(named) from None
 
 
 def revoke_token_as(session: Session, caller: User, token_id: int) -> ApiToken:

@@ -275,3 +275,13 @@ def test_adding_a_user_hashes_off_the_event_loop_and_outside_the_write_lock(
     assert order == ["others served", "hashed"]
     assert (health.status_code, made.status_code) == (200, 201)
     assert [a.status_code for a in answers] == [201]
+
+
+def test_a_token_for_a_disabled_or_unknown_user_names_the_user(client, tokens, engine):
+    client.patch("/api/users/editor", json={"active": False}, headers=auth(tokens["admin"]))
+    before = dump(engine)
+    for user, status in (("editor", 422), ("nobody", 404)):
+        refused = client.post("/api/tokens", json={"user": user}, headers=auth(tokens["admin"]))
+        assert refused.status_code == status
+        assert refused.json()["errors"][0]["field"] == "user"
+    assert dump(engine) == before
