@@ -29,6 +29,7 @@ from api.edge import allowed_methods, check_body, edge_middleware
 from api.routes import (
     accounts,
     catalogue,
+    change_requests,
     contracts,
     diff,
     fleet,
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             organisations.router,
             sources.router,
             accounts.router,
+            change_requests.router,
             imports.router,
             reports.router,
             ui.router,

@@ -67,6 +67,19 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewSetting(StrEnum):
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"

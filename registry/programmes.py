@@ -39,6 +39,8 @@ class Programme(ProgrammeDescription, table=True):
     slug: str = Field(max_length=80, unique=True)
     """The URL id, e.g. `mmf`."""
     version: int = 1
+    review: str = Field(default="optional", max_length=8)
+    """A ReviewSetting: `required` turns an editor's writes into change requests."""
 
     @property
     def launched_on(self) -> PartialDate | None:

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from registry.amendments import ContractAmendment
 from registry.audit import Change, ChangeSet, DataVersion
+from registry.change_requests import ChangeRequest
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
 from registry.nations import Nation
@@ -20,8 +21,8 @@ from registry.web_sessions import WebSession
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "Change", "ChangeSet", "Citation", "Contract", "ContractAmendment", "DataVersion",
-    "FleetEvent",
+    "ApiToken", "Change", "ChangeRequest", "ChangeSet", "Citation", "Contract",
+    "ContractAmendment", "DataVersion", "FleetEvent",
     "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
     "ProgrammeVersion",
     "Source", "User", "WebSession", "metadata",

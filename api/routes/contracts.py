@@ -14,8 +14,9 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
-from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
+from api.docs import LIST_ERRORS, READ_ERRORS, documented
 from api.exports import Format, export, wanted
+from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
     AsOf,
@@ -31,6 +32,7 @@ from api.routes.params import (
 )
 from registry.amendments import amend_contract, amendments, void_contract
 from registry.checks import MAX_INT
+from registry.commands import programme_of
 from registry.contracts import add_contract
 from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
@@ -127,7 +129,7 @@ def programme_contracts(
 
 
 @post("/api/programmes/{slug:str}/contracts", sync_to_thread=False, opt=EDITOR,
-      security=BEARER, summary="Record a contract", responses=WRITE_ERRORS,
+      security=BEARER, summary="Record a contract", responses=PROPOSING,
       operation_class=documented(body=wire.ContractIn))  # fmt: skip
 def create(
     request: Request[Any, Any, Any],
@@ -136,6 +138,9 @@ def create(
     data: JSONBody[wire.ContractIn],
 ) -> Response[wire.ContractOut]:
     """`value.amount` is a decimal string in `value.currency` (ISO 4217); never a float."""
+    command = {"command": "add_contract", "programme": slug, **_money_flat(wire.plain(data))}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     try:
         contract = add_contract(
             session, programme=slug, actor=actor(request), **_money_flat(wire.plain(data))
@@ -185,7 +190,7 @@ def contract(
 
 
 @patch("/api/contracts/{contract_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-       summary="Amend a contract from a date, or correct it", responses=WRITE_ERRORS,
+       summary="Amend a contract from a date, or correct it", responses=PROPOSING,
        operation_class=documented(body=wire.AmendmentIn))  # fmt: skip
 def amend(
     request: Request[Any, Any, Any],
@@ -197,6 +202,11 @@ def amend(
     values before). With `"correction": true` it fixes what was recorded, from the signing
     unless `effective` is given. The signed values stay; reads `as_known_on` before this answer
     without it. `If-Match` guards against stale edits. Answers the contract as it reads today."""
+    command = {"command": "amend_contract", "id": contract_id, **_money_flat(wire.given(data))}
+    command = {k: v for k, v in command.items() if v is not None}
+    slug = programme_of(session, command)
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     try:
         amend_contract(
             session, contract_id=contract_id, actor=actor(request),
@@ -209,7 +219,7 @@ def amend(
 
 
 @delete("/api/contracts/{contract_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-        summary="Void a contract recorded by mistake", responses=WRITE_ERRORS)  # fmt: skip
+        summary="Void a contract recorded by mistake", responses=PROPOSING)  # fmt: skip
 def void(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -219,10 +229,15 @@ def void(
     """It leaves every list, total and report; reads `as_known_on` before this still show it,
     and the change log keeps it with the reason. `If-Match` guards against stale edits. Refused
     (409 on `id`) while fleet events name it."""
+    command = {"command": "void_contract", "id": contract_id, "reason": reason}
+    slug = programme_of(session, command)
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     void_contract(
         session, contract_id=contract_id, reason=reason, actor=actor(request),
         expected_version=expected_version(request),
     )  # fmt: skip
+    return None
 
 
 @get("/api/contracts/{contract_id:int}/amendments", sync_to_thread=False,

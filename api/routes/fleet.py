@@ -12,8 +12,9 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
-from api.docs import READ_ERRORS, WRITE_ERRORS, documented
+from api.docs import READ_ERRORS, documented
 from api.exports import Format, export, wanted
+from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
     AsOf,
@@ -73,7 +74,7 @@ def timeline(
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER,
-      summary="Record units ordered, delivered or retired", responses=WRITE_ERRORS,
+      summary="Record units ordered, delivered or retired", responses=PROPOSING,
       operation_class=documented(body=wire.FleetEventIn))  # fmt: skip
 def record(
     request: Request[Any, Any, Any],
@@ -82,6 +83,9 @@ def record(
     data: JSONBody[wire.FleetEventIn],
 ) -> Response[wire.FleetEventOut]:
     """Refused (422 on `count`) when any total would go below zero on any date."""
+    command = {"command": "record_fleet_event", "programme": slug, **wire.plain(data)}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     event = record_fleet_event(session, programme=slug, actor=actor(request), **wire.plain(data))
     point = next(p for p in fleet_timeline(session, slug) if p.event.id == event.id)
     return Response(wire.fleet_event_out(point), status_code=201, headers=etag(event.version))
@@ -105,7 +109,7 @@ def event(
 
 
 @patch("/{event_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-       summary="Correct what was recorded of a fleet event", responses=WRITE_ERRORS,
+       summary="Correct what was recorded of a fleet event", responses=PROPOSING,
        operation_class=documented(body=wire.FleetEventPatch))  # fmt: skip
 def correct(
     request: Request[Any, Any, Any],
@@ -118,6 +122,9 @@ def correct(
     before this still see the old one. A reason is required; `If-Match` guards against stale
     edits; refused (422 on `count`) when a total would go below zero."""
     changes = wire.given(data)
+    command = {"command": "correct_fleet_event", "programme": slug, "id": event_id, **changes}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     reason = changes.pop("reason")
     event = correct_fleet_event(
         session, programme=slug, event_id=event_id, changes=changes, reason=reason,
@@ -128,7 +135,7 @@ def correct(
 
 
 @delete("/{event_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-        summary="Void a fleet event recorded by mistake", responses=WRITE_ERRORS)  # fmt: skip
+        summary="Void a fleet event recorded by mistake", responses=PROPOSING)  # fmt: skip
 def void(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -138,10 +145,14 @@ def void(
 ) -> None:
     """The event no longer counts; it is kept, and reads `as_known_on` before this still count
     it. Refused (422 on `count`) when a total would then go below zero."""
+    command = {"command": "void_fleet_event", "programme": slug, "id": event_id, "reason": reason}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     void_fleet_event(
         session, programme=slug, event_id=event_id, reason=reason, actor=actor(request),
         expected_version=expected_version(request),
     )  # fmt: skip
+    return None
 
 
 router = Router(

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
-from api.docs import READ_ERRORS, WRITE_ERRORS, documented
+from api.docs import READ_ERRORS, documented
 from api.exports import Format, export, wanted
+from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, read_when
 from registry.nations import Nation, get_nation
 from registry.participation import (
@@ -91,7 +92,7 @@ def member(
     opt=EDITOR,
     security=BEARER,
     summary="A nation joins",
-    responses=WRITE_ERRORS,
+    responses=PROPOSING,
     operation_class=documented(body=wire.MemberIn),
 )
 def join(
@@ -101,6 +102,9 @@ def join(
     data: JSONBody[wire.MemberIn],
 ) -> Response[wire.ParticipationOut]:
     """A new spell; 409 when the nation is already an active member."""
+    command = {"command": "join_programme", "programme": slug, **wire.plain(data)}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     participation = join_programme(
         session, programme=slug, actor=actor(request), **wire.plain(data)
     )
@@ -117,7 +121,7 @@ def join(
     opt=EDITOR,
     security=BEARER,
     summary="Change role, cost share or note from a date, correct, or record leaving",
-    responses=WRITE_ERRORS,
+    responses=PROPOSING,
     operation_class=documented(body=wire.MemberPatch),
 )
 def change(
@@ -133,6 +137,9 @@ def change(
     this write answer as before. `If-Match` guards against stale edits."""
     get_nation(session, nation, field="nation")  # an unknown nation in the address: 404
     changes = wire.given(data)
+    command = {"command": "change_membership", "programme": slug, "nation": nation, **changes}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     # The rule function reads the spell under the write lock; nothing of it is read before.
     updated = update_participation(

@@ -15,6 +15,7 @@ from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
 from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
+from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
     AsOf,
@@ -130,7 +131,7 @@ def create(
     opt=EDITOR,
     security=BEARER,
     summary="Change a programme",
-    responses=WRITE_ERRORS,
+    responses=PROPOSING,
     operation_class=documented(body=wire.ProgrammePatch),
 )
 def change(
@@ -145,6 +146,9 @@ def change(
     `as_known_on` before this write answer as before. Send `If-Match` with the ETag you read;
     a stale one: 412."""
     changes = wire.given(data)
+    command = {"command": "change_programme", "programme": slug, **changes}
+    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+        return proposed  # type: ignore[return-value]
     effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     programme = update_programme(
         session, slug, changes=changes, actor=actor(request),
