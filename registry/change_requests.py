@@ -254,10 +254,9 @@ def approve(session: Session, number: Any, *, reviewer: str, role: str,
 
 def applied_in(session: Session, request: ChangeRequest) -> int | None:
     """The change set that applied the request (None while it is not applied)."""
-    found = session.exec(
+    return session.exec(
         select(ChangeSet.id).where(ChangeSet.change_request_id == request.id)
     ).first()
-    return found
 
 
 def rebase(session: Session, number: Any, *, actor: str) -> ChangeRequest:

@@ -90,9 +90,8 @@ def test_a_stale_request_applies_nothing_until_its_author_rebases_it(engine):
     assert [e.field for e in refused.value.errors] == ["commands[0]"]
     assert "mmf/NLD changed since this was proposed" in refused.value.errors[0].message
     assert dump(engine) == before
-    with unit_of_work(engine) as session:
-        with pytest.raises(Forbidden):
-            cr.rebase(session, number, actor="ben")  # only its author
+    with unit_of_work(engine) as session, pytest.raises(Forbidden):
+        cr.rebase(session, number, actor="ben")  # only its author
     with unit_of_work(engine) as session:
         rebased = cr.rebase(session, number, actor="anna")
         assert not [d for d in cr.diff(session, rebased) if d.conflict]
