@@ -285,8 +285,8 @@ def diff(session: Session, request: ChangeRequest) -> list[FieldDiff]:
             or (base is not None and (now is None or now.version != base["version"]))
         )
         for name in kind.fields:
-            if name in kind.names or name not in command:
-                continue
+            if name in kind.names or command.get(name) in (None, "", False):
+                continue  # what names the record, and what the command leaves as it is
             found.append(FieldDiff(
                 number, base["key"] if base else None, name, _shown(was.get(name)),
                 _shown(command[name]), _shown(now.values.get(name)) if now else None, moved,

@@ -33,16 +33,19 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from registry.audit import begin_write
 from registry.bulk import Batch, Contracts, FleetEvents, Joins, Row
+from registry.change_requests import ChangeRequest, propose, review_required
 from registry.checks import fields_of
-from registry.contracts import contract_columns
+from registry.contracts import Contract, contract_columns
 from registry.database import unit_of_work
 from registry.errors import FieldError, InvalidValue, NotFound, RegistryError, Unavailable
 from registry.fleet import fleet_event_columns
 from registry.formulas import undo_formula_escape
 from registry.participation import joining
+from registry.programmes import Programme
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_BYTES = 50_000_000
@@ -296,4 +299,72 @@ def import_file(
     """Read a file and import it in a transaction of its own (for a worker thread)."""
     rows = read_table(data, filename=filename)
     with unit_of_work(engine) as session:
+        return import_rows(session, kind, rows, actor=actor, dry_run=dry_run, stop=stop)
+
+
+MAX_PROPOSED = 500
+"""Rows a file may have to be proposed as one change request."""
+COMMAND_OF = {
+    "participations": "join_programme",
+    "contracts": "add_contract",
+    "fleet-events": "record_fleet_event",
+}
+
+
+def _command(session: Session, kind: str, row: Row) -> dict[str, Any]:
+    """The typed command a row's direct write is (a fleet event's contract named by id)."""
+    command: dict[str, Any] = {"command": COMMAND_OF[kind]}
+    command.update({name: value for name, value in row.items() if value is not None})
+    reference = command.get("contract")
+    if kind == "fleet-events" and reference is not None:
+        found = session.exec(
+            select(Contract.id)
+            .join(Programme, col(Programme.id) == col(Contract.programme_id))
+            .where(Programme.slug == command["programme"], Contract.reference == reference)
+        ).first()
+        command["contract"] = found
+    return command
+
+
+def needs_review(session: Session, rows: list[Row]) -> bool:
+    """Whether any row writes to a programme that needs review."""
+    return any(review_required(session, str(slug)) for slug in {r.get("programme") for r in rows})
+
+
+def propose_rows(
+    session: Session, kind: str, rows: list[Row], *, author: str, comment: str | None = None
+) -> ChangeRequest:
+    """A file as one submitted change request: the import's dry run checks every row first (its
+    preview names every bad row and field), then each row becomes its command."""
+    if len(rows) > MAX_PROPOSED:
+        raise InvalidValue("file", f"has {len(rows)} rows; a change request holds at most "
+                                   f"{MAX_PROPOSED}: split the file")  # fmt: skip
+    import_rows(session, kind, rows, actor=author, dry_run=True)
+    commands = [_command(session, kind, row) for row in rows]
+    comment = comment or f"import of {len(rows)} {kind}"
+    return propose(session, commands=commands, author=author, comment=comment, submit=True)
+
+
+def import_or_propose(
+    engine: Engine,
+    kind: str,
+    data: bytes,
+    *,
+    actor: str,
+    may_skip_review: bool,
+    propose_anyway: bool = False,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+) -> ImportResult | int:
+    """Import a file, or (asked to, or where a programme needs review and the person may not
+    skip it) propose it as one change request: its number."""
+    rows = read_table(data)
+    with unit_of_work(engine) as session:
+        if not dry_run:
+            begin_write(session)  # before any read (SQLite: a later lock would find it stale)
+        proposing = propose_anyway or (not may_skip_review and needs_review(session, rows))
+        if proposing and not dry_run:
+            if kind not in KINDS:
+                raise NotFound("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
+            return propose_rows(session, kind, rows, author=actor).id or 0
         return import_rows(session, kind, rows, actor=actor, dry_run=dry_run, stop=stop)

@@ -235,3 +235,43 @@ def test_where_review_is_required_an_editors_write_becomes_a_request(client, tok
     direct = client.post("/api/programmes/mmf/participants", headers=auth(tokens["admin"]),
                          json={"nation": "POL", "role": "observer", "joined": "2025-06-01"})  # fmt: skip
     assert direct.status_code == 201
+
+
+MEMBERS_CSV = (
+    "programme,nation,role,joined\nmmf,FIN,observer,2025-06-01\nmmf,POL,observer,2025-07\n"
+)
+
+
+def _import(client, token: str, body: str, **params: str):
+    return client.post("/api/import/participations", content=body.encode(), params=params,
+                       headers={**auth(token), "Content-Type": "text/csv"})  # fmt: skip
+
+
+def test_an_import_is_proposed_as_one_request_and_applied_when_approved(client, tokens):
+    answer = _import(client, tokens["editor"], MEMBERS_CSV, propose="true")
+    assert answer.status_code == 202, answer.text
+    proposed = answer.json()
+    assert [c["nation"] for c in proposed["commands"]] == ["FIN", "POL"]
+    assert proposed["comment"] == "import of 2 participations"
+    assert client.get("/api/programmes/mmf/participants/FIN").status_code == 404
+    approved = client.post(f"/api/change-requests/{proposed['id']}/approve",
+                           headers=auth(tokens["admin"]))  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    for nation in ("FIN", "POL"):
+        assert client.get(f"/api/programmes/mmf/participants/{nation}").status_code == 200
+
+
+def test_where_review_is_required_an_editors_import_is_proposed(client, tokens, engine):
+    with unit_of_work(engine) as session:
+        cr.set_review(session, "mmf", "required", actor="admin")
+    before = dump(engine)
+    bad = _import(client, tokens["editor"], MEMBERS_CSV.replace("2025-07", "2025-13"))
+    assert bad.status_code == 422
+    assert [(e["row"], e["field"]) for e in bad.json()["errors"]] == [(2, "joined")]
+    assert dump(engine) == before
+    assert _import(client, tokens["editor"], MEMBERS_CSV).status_code == 202
+    assert client.get("/api/programmes/mmf/participants/FIN").status_code == 404
+    # A dry run previews as before; an admin's import applies at once.
+    assert _import(client, tokens["editor"], MEMBERS_CSV, dry_run="true").status_code == 200
+    assert _import(client, tokens["admin"], MEMBERS_CSV).status_code == 200
+    assert client.get("/api/programmes/mmf/participants/FIN").status_code == 200

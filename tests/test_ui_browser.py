@@ -18,8 +18,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from registry.audit import ChangeSet
+from registry.audit import Change, ChangeSet
+from registry.change_requests import set_review
+from registry.database import unit_of_work
 from registry.participation import current_participation
+from registry.users import add_user
 from tests.conftest import IN_CI, dump
 from tests.staff import PASSWORDS
 
@@ -298,3 +301,54 @@ def test_an_editor_corrects_a_contract_value_and_the_report_shows_both_records(
     old = page.locator("main").inner_text()
     assert "4,700,000,000" in old
     assert "5,200,000,000" not in old
+
+
+def test_editor_a_proposes_finland_and_editor_b_approves_it(browser, live_server, staff, engine):
+    """Where the MMF needs review, an editor's form proposes; another editor finds the request
+    in the queue and approves it, and Finland is a member, proposed by one and approved by the
+    other. axe checks the queue and the request's page."""
+    with unit_of_work(engine) as session:
+        set_review(session, "mmf", "required", actor="admin")
+        add_user(session, username="ben", role="editor", password="ben password 1234",
+                 actor="fixture")  # fmt: skip
+    contexts = [browser.new_context(viewport={"width": 1366, "height": 768}) for _ in range(2)]
+    anna, ben = (context.new_page() for context in contexts)
+    try:
+        sign_in(anna, live_server, "editor", "/ui/programmes/mmf/members/new")
+        anna.get_by_label("Nation").select_option("FIN")
+        anna.get_by_label("Role").select_option("observer")
+        anna.get_by_label("Joined").fill("2025-06-01")
+        anna.get_by_role("button", name="Propose").click()
+        anna.wait_for_url("**/ui/requests/*?proposed=1")
+        assert "Proposed." in anna.get_by_role("status").inner_text()
+
+        ben.goto(f"{live_server}/ui/requests")
+        ben.get_by_label("Username").fill("ben")
+        ben.get_by_label("Password").fill("ben password 1234")
+        ben.get_by_role("button", name="Sign in").click()
+        ben.wait_for_url(f"{live_server}/ui/requests")
+        menu = ben.get_by_role("navigation", name="Main").locator("a[href='/ui/requests']")
+        assert " ".join(menu.inner_text().split()) == "Change requests (1 waiting for review )"
+        queue_problems = axe_violations(ben)
+        ben.locator("table.requests a").first.click()
+        assert "observer" in ben.locator("table.diff").inner_text()
+        request_problems = axe_violations(ben)
+        ben.get_by_role("button", name="Approve and apply").click()
+        ben.wait_for_url("**/ui/requests/*")
+        assert "Approved by ben" in ben.locator("main").inner_text()
+
+        ben.goto(f"{live_server}/ui/programmes/mmf")
+        assert "observer" in ben.locator("table.members tr[data-nation=FIN]").inner_text()
+        newest = ben.locator("table.changes tbody tr").first.inner_text()
+        assert "mmf/FIN" in newest
+        assert "editor" in newest  # proposed by
+    finally:
+        for context in contexts:
+            context.close()
+    with Session(engine) as session:
+        change = session.exec(select(Change).where(Change.key == "mmf/FIN")).one()
+        made = session.get(ChangeSet, change.change_set_id)
+    assert made is not None
+    assert (change.actor, made.actor, made.change_request_id is not None) == ("editor", "ben", True)
+    assert queue_problems == []
+    assert request_problems == []

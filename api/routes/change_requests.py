@@ -17,8 +17,9 @@ from api.deps import ADMIN, BEARER, EDITOR, actor
 from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.routes.params import Limit, Offset
 from registry import change_requests as cr
+from registry.audit import begin_write
 from registry.choices import RequestStatus, ReviewSetting, UserRole
-from registry.commands import KINDS
+from registry.commands import KINDS, programme_of
 from registry.programmes import Programme, get_programme
 from registry.users import User
 
@@ -121,12 +122,18 @@ PROPOSING = {**WRITE_ERRORS, **PROPOSED}
 
 
 def proposed_instead(
-    request: Request[Any, Any, Any], session: Session, slug: str | None, command: dict[str, Any]
+    request: Request[Any, Any, Any], session: Session, command: dict[str, Any]
 ) -> Response[RequestOut] | None:
     """Where the programme needs review and the caller is not an admin, the write becomes a
-    submitted change request (202 with its `Location`); None where it applies at once."""
+    submitted change request (202 with its `Location`); None where it applies at once. Called
+    first in a write handler, it takes the write lock before anything is read: on SQLite a read
+    before it would pin a snapshot that another writer's commit makes stale (a 503)."""
+    begin_write(session)
     user = _user(request)
-    if user.role == UserRole.ADMIN or slug is None or not cr.review_required(session, slug):
+    if user.role == UserRole.ADMIN:
+        return None
+    slug = programme_of(session, command)
+    if slug is None or not cr.review_required(session, slug):
         return None
     made = cr.propose(session, commands=[command], author=user.username, submit=True)
     return Response(request_out(session, made), status_code=202, headers=location(made.id or 0))

@@ -32,7 +32,6 @@ from api.routes.params import (
 )
 from registry.amendments import amend_contract, amendments, void_contract
 from registry.checks import MAX_INT
-from registry.commands import programme_of
 from registry.contracts import add_contract
 from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
@@ -139,7 +138,7 @@ def create(
 ) -> Response[wire.ContractOut]:
     """`value.amount` is a decimal string in `value.currency` (ISO 4217); never a float."""
     command = {"command": "add_contract", "programme": slug, **_money_flat(wire.plain(data))}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     try:
         contract = add_contract(
@@ -204,8 +203,7 @@ def amend(
     without it. `If-Match` guards against stale edits. Answers the contract as it reads today."""
     command = {"command": "amend_contract", "id": contract_id, **_money_flat(wire.given(data))}
     command = {k: v for k, v in command.items() if v is not None}
-    slug = programme_of(session, command)
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     try:
         amend_contract(
@@ -230,8 +228,7 @@ def void(
     and the change log keeps it with the reason. `If-Match` guards against stale edits. Refused
     (409 on `id`) while fleet events name it."""
     command = {"command": "void_contract", "id": contract_id, "reason": reason}
-    slug = programme_of(session, command)
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     void_contract(
         session, contract_id=contract_id, reason=reason, actor=actor(request),

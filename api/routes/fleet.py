@@ -84,7 +84,7 @@ def record(
 ) -> Response[wire.FleetEventOut]:
     """Refused (422 on `count`) when any total would go below zero on any date."""
     command = {"command": "record_fleet_event", "programme": slug, **wire.plain(data)}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     event = record_fleet_event(session, programme=slug, actor=actor(request), **wire.plain(data))
     point = next(p for p in fleet_timeline(session, slug) if p.event.id == event.id)
@@ -123,7 +123,7 @@ def correct(
     edits; refused (422 on `count`) when a total would go below zero."""
     changes = wire.given(data)
     command = {"command": "correct_fleet_event", "programme": slug, "id": event_id, **changes}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     reason = changes.pop("reason")
     event = correct_fleet_event(
@@ -146,7 +146,7 @@ def void(
     """The event no longer counts; it is kept, and reads `as_known_on` before this still count
     it. Refused (422 on `count`) when a total would then go below zero."""
     command = {"command": "void_fleet_event", "programme": slug, "id": event_id, "reason": reason}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     void_fleet_event(
         session, programme=slug, event_id=event_id, reason=reason, actor=actor(request),

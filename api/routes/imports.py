@@ -15,14 +15,18 @@ from types import FrameType
 from typing import Annotated, Any
 
 import anyio
-from litestar import Litestar, Request, Router, post
+from litestar import Litestar, Request, Response, Router, post
 from litestar.openapi.spec import Operation
 from litestar.params import FromPath, QueryParameter, RawBody
 from msgspec import Struct
+from sqlmodel import Session
 
 from api.deps import BEARER, EDITOR, actor
-from api.docs import BINARY, UNAVAILABLE, WRITE_ERRORS
+from api.docs import BINARY, UNAVAILABLE
+from api.routes.change_requests import PROPOSING, location, request_out
 from registry import imports
+from registry.change_requests import get_request
+from registry.choices import UserRole
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,6 +45,13 @@ class ImportOut(Struct):
 
 
 DryRun = Annotated[bool, QueryParameter(description="Check every row and write nothing.")]
+Propose = Annotated[
+    bool,
+    QueryParameter(
+        description="Propose the file as one change request (at most 500 rows) instead of "
+        "importing it; so it goes anyway where a programme needs review and you are no admin."
+    ),
+]
 
 
 class ImportOperation(Operation):
@@ -88,7 +99,7 @@ def _stop_imports_on_signals(app: Litestar) -> None:
     status_code=200,
     summary="Import participations, contracts or fleet events from CSV or XLSX",
     tags=["import"],
-    responses=WRITE_ERRORS | UNAVAILABLE,
+    responses=PROPOSING | UNAVAILABLE,
     operation_class=ImportOperation,
 )
 async def import_file(
@@ -96,6 +107,7 @@ async def import_file(
     kind: FromPath[str],
     body: RawBody,
     dry_run: DryRun = False,
+    propose: Propose = False,
 ) -> ImportOut:
     """`kind`: participations, contracts or fleet-events; the file (CSV or XLSX) is the body.
 
@@ -105,15 +117,22 @@ async def import_file(
     [asset_type, contract (reference), note]. Any bad row refuses the whole file (422) and the
     problem's `errors` name every bad row and field. Limits: 100,000 rows, 10,000 characters a
     cell, 50 MB unpacked for an XLSX (413). 503 when the server stops during the import (nothing
-    written)."""
+    written). With `propose`, or where a row's programme needs review and the caller is no admin,
+    the file becomes one submitted change request (202 with its `Location`), every row checked
+    first as by a dry run."""
     state = request.app.state
     _stop_imports_on_signals(request.app)
     work = partial(
-        imports.import_file, state.engine, kind, bytes(body), actor=actor(request),
+        imports.import_or_propose, state.engine, kind, bytes(body), actor=actor(request),
+        may_skip_review=request.state.user.role == UserRole.ADMIN, propose_anyway=propose,
         dry_run=dry_run, stop=state.import_stop,
     )  # fmt: skip
     # to_thread copies the context, so the audit rows carry this request's id.
     result = await anyio.to_thread.run_sync(work, limiter=state.import_limiter)
+    if isinstance(result, int):
+        with Session(state.engine) as session:
+            body_ = request_out(session, get_request(session, result))
+        return Response(body_, status_code=202, headers=location(result))  # type: ignore[return-value]
     return ImportOut(
         result.kind,
         result.dry_run,

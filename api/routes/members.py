@@ -103,7 +103,7 @@ def join(
 ) -> Response[wire.ParticipationOut]:
     """A new spell; 409 when the nation is already an active member."""
     command = {"command": "join_programme", "programme": slug, **wire.plain(data)}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     participation = join_programme(
         session, programme=slug, actor=actor(request), **wire.plain(data)
@@ -135,11 +135,11 @@ def change(
     `"correction": true` it fixes what was recorded (over the whole spell unless `effective` is
     given). Setting `left` ends the spell. Nothing is overwritten: reads `as_known_on` before
     this write answer as before. `If-Match` guards against stale edits."""
-    get_nation(session, nation, field="nation")  # an unknown nation in the address: 404
     changes = wire.given(data)
     command = {"command": "change_membership", "programme": slug, "nation": nation, **changes}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
+    get_nation(session, nation, field="nation")  # an unknown nation in the address: 404
     effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     # The rule function reads the spell under the write lock; nothing of it is read before.
     updated = update_participation(

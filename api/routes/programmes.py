@@ -147,7 +147,7 @@ def change(
     a stale one: 412."""
     changes = wire.given(data)
     command = {"command": "change_programme", "programme": slug, **changes}
-    if (proposed := proposed_instead(request, session, slug, command)) is not None:
+    if (proposed := proposed_instead(request, session, command)) is not None:
         return proposed  # type: ignore[return-value]
     effective, correction = changes.pop("effective", None), changes.pop("correction", False)
     programme = update_programme(

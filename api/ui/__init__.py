@@ -22,6 +22,7 @@ from api.ui import (
     organisations,
     pages,
     programme_forms,
+    requests,
     sources,
 )
 from api.ui.render import page
@@ -117,6 +118,7 @@ router = Router(
         *programme_forms.HANDLERS,
         *sources.HANDLERS,
         *admin.HANDLERS,
+        *requests.HANDLERS,
     ],
     guards=[auth.ui_guard],
     exception_handlers={

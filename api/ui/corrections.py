@@ -15,12 +15,11 @@ from sqlmodel import Session
 
 from api.deps import EDITOR
 from api.ui.auth import Form
-from api.ui.forms import Show, Values, _form, _submit, _user, _version
-from registry.amendments import amend_contract, void_contract
+from api.ui.forms import Intended, Show, Values, _form, _submit, _version
 from registry.choices import FleetEventKind
 from registry.contracts import Contract
 from registry.errors import NotFound
-from registry.fleet import EDITABLE, FleetEvent, correct_fleet_event, void_fleet_event
+from registry.fleet import EDITABLE, FleetEvent
 from registry.money import format_minor
 from registry.programmes import get_programme
 
@@ -71,19 +70,13 @@ def fleet_correct(
     show = _event_form(request, session, slug, event_id)
     was = _event_values(_event(session, slug, event_id))
 
-    def write(form: Values) -> object:
+    def write(form: Values) -> Intended:
         changes = {name: form.get(name) for name in EDITABLE if name != "contract"
                    and form.get(name) != was.get(name)}  # fmt: skip
+        event = {"programme": slug, "id": event_id, "reason": form.get("reason")}
         if form.get("action") == "void":
-            void_fleet_event(
-                session, programme=slug, event_id=event_id, reason=form.get("reason"),
-                actor=_user(request), expected_version=_version(form),
-            )  # fmt: skip
-            return None
-        return correct_fleet_event(
-            session, programme=slug, event_id=event_id, changes=changes,
-            reason=form.get("reason"), actor=_user(request), expected_version=_version(form),
-        )  # fmt: skip
+            return Intended({"command": "void_fleet_event", **event}, _version(form))
+        return Intended({"command": "correct_fleet_event", **event, **changes}, _version(form))
 
     return _submit(request, session, slug, data, write, show)
 
@@ -131,15 +124,15 @@ def contract_amend(
     contract_id: FromPath[int],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
+    def write(form: Values) -> Intended:
         amount = form.get("amount")
-        return amend_contract(
-            session, programme=slug, contract_id=contract_id, effective=form.get("effective"),
-            title=form.get("title"), amount=amount, currency=form.get("currency") if amount
-            else None, quantity=form.get("quantity"), note=form.get("note"),
-            correction=form.get("kind") == "correction", actor=_user(request),
-            expected_version=_version(form),
-        )  # fmt: skip
+        return Intended({
+            "command": "amend_contract", "id": contract_id, "effective": form.get("effective"),
+            "title": form.get("title"), "amount": amount,
+            "currency": form.get("currency") if amount else None,
+            "quantity": form.get("quantity"), "note": form.get("note"),
+            "correction": form.get("kind") == "correction",
+        }, _version(form))  # fmt: skip
 
     return _submit(request, session, slug, data, write,
                    _amend_form(request, session, slug, contract_id))  # fmt: skip
@@ -175,11 +168,8 @@ def contract_void(
 ) -> Response[Any]:
     show = _void_form(request, session, slug, contract_id)
 
-    def write(form: Values) -> object:
-        void_contract(
-            session, programme=slug, contract_id=contract_id, reason=form.get("reason"),
-            actor=_user(request), expected_version=_version(form),
-        )  # fmt: skip
-        return None
+    def write(form: Values) -> Intended:
+        command = {"command": "void_contract", "id": contract_id, "reason": form.get("reason")}
+        return Intended(command, _version(form))
 
     return _submit(request, session, slug, data, write, show)

@@ -1,12 +1,16 @@
-"""The staff pages that write: each form calls the registry function the API calls.
+"""The staff pages that write: each form makes the typed command the API makes, applied by
+the same registry function.
 
 A refused write shows the form again with the user's input and each message beside its field;
 nothing of it is kept. A write that succeeds goes back to the programme page, which confirms it.
+Where the programme needs review (and the person is not an admin), the form proposes: the command
+becomes a submitted change request, checked at once, and the browser goes to its page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,19 +23,17 @@ from sqlmodel import Session
 from api.deps import EDITOR
 from api.ui.auth import Form, posted
 from api.ui.render import errors_by_field, page, share_text
-from registry.audit import recorded
+from registry.audit import begin_write, recorded
+from registry.change_requests import propose, review_required
 from registry.checks import fields_of
-from registry.choices import ContractKind, FleetEventKind, Instrument, Role
-from registry.contracts import Contract, add_contract, contract_columns
+from registry.choices import ContractKind, FleetEventKind, Instrument, Role, UserRole
+from registry.commands import apply
+from registry.contracts import Contract, contract_columns
 from registry.errors import InvalidValue, RegistryError, StaleVersion
-from registry.fleet import record_fleet_event
 from registry.nations import get_nation, list_nations
 from registry.organisations import list_organisations
 from registry.participation import (
     current_participation,
-    join_programme,
-    leave_programme,
-    update_participation,
 )
 from registry.programmes import get_programme
 from registry.search import contracts_page
@@ -51,24 +53,58 @@ def _version(form: Values) -> int:
     return int(text)
 
 
+@dataclass(frozen=True)
+class Intended:
+    """What a form asks for: a typed command (`registry.commands`) and the version of the
+    record as the form showed it."""
+
+    command: dict[str, Any]
+    version: int | None = None
+
+
+def proposing(request: Request[Any, Any, Any], session: Session, slug: str) -> bool:
+    """Whether this person's writes to the programme are proposed rather than applied."""
+    return request.state.user.role != UserRole.ADMIN and review_required(session, slug)
+
+
+def _propose(request: Request[Any, Any, Any], session: Session, intended: Intended) -> int:
+    made = propose(session, commands=[intended.command], author=_user(request), submit=True)
+    base = made.base[0]
+    if intended.version is not None and base is not None and base["version"] != intended.version:
+        raise StaleVersion("version", "someone changed this record after you opened the page")
+    return made.id or 0
+
+
+def _unnumbered(error: RegistryError) -> RegistryError:
+    """A proposal's refusal names `commands[0].field`: the form has only `field`."""
+    return type(error)(
+        [replace(e, field=e.field.removeprefix("commands[0].")) for e in error.errors]
+    )
+
+
 def _submit(
     request: Request[Any, Any, Any],
     session: Session,
     slug: str,
     data: dict[str, Any],
-    write: Callable[[Values], object],
+    write: Callable[[Values], Intended],
     show: Show,
 ) -> Response[Any]:
-    """Run one registry write with the posted values; show the form again if it is refused."""
+    """Apply (or propose) the command a form asks for; show the form again if it is refused."""
     form = posted(request, data)
     recorded(session).clear()
     try:
-        write(form)
+        begin_write(session)  # before any read (SQLite: a later lock would find it stale)
+        intended = write(form)
+        if proposing(request, session, slug):
+            number = _propose(request, session, intended)
+            return Redirect(f"/ui/requests/{number}?proposed=1", status_code=303)
+        apply(session, intended.command, actor=_user(request), version=intended.version)
     except RegistryError as error:
         session.rollback()  # whatever the refused call did is dropped before anything commits
         # A version sent in a form is no HTTP precondition (If-Match): a stale one is a conflict.
         status = 409 if isinstance(error, StaleVersion) else error.status
-        return show(form, errors_by_field(error), status)
+        return show(form, errors_by_field(_unnumbered(error)), status)
     return Redirect(f"/ui/programmes/{quote(slug)}?saved={_made(session)}", status_code=303)
 
 
@@ -94,7 +130,8 @@ def _form(
     def show(values: Values, errors: dict[str, str], status: int = 200) -> Response[str]:
         return page(
             request, template, status=status, programme=get_programme(session, slug),
-            values=values, errors=errors, **context(),
+            values=values, errors=errors, proposing=proposing(request, session, slug),
+            **context(),
         )  # fmt: skip
 
     return show
@@ -122,13 +159,13 @@ def member_add(
     slug: FromPath[str],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
-        return join_programme(
-            session, programme=slug, nation=form.get("nation") or "",
-            role=form.get("role") or "", instrument=form.get("instrument"),
-            joined=form.get("joined") or "", cost_share=form.get("cost_share"),
-            note=form.get("note"), actor=_user(request),
-        )  # fmt: skip
+    def write(form: Values) -> Intended:
+        return Intended({
+            "command": "join_programme", "programme": slug, "nation": form.get("nation") or "",
+            "role": form.get("role") or "", "instrument": form.get("instrument"),
+            "joined": form.get("joined") or "", "cost_share": form.get("cost_share"),
+            "note": form.get("note"),
+        })  # fmt: skip
 
     return _submit(request, session, slug, data, write, _member_form(request, session, slug))
 
@@ -174,7 +211,7 @@ def member_change(
     nation: FromPath[str],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
+    def write(form: Values) -> Intended:
         changes = {
             name: form.get(name)
             for name in ("role", "instrument", "cost_share", "note")
@@ -183,11 +220,10 @@ def member_change(
         kind = form.get("kind") or "change"
         if kind not in ("change", "correction"):
             raise InvalidValue("kind", "choose a change or a correction")
-        return update_participation(
-            session, programme=slug, nation=nation, changes=changes, actor=_user(request),
-            expected_version=_version(form), effective=form.get("effective") or None,
-            correction=kind == "correction",
-        )  # fmt: skip
+        return Intended({
+            "command": "change_membership", "programme": slug, "nation": nation, **changes,
+            "effective": form.get("effective") or None, "correction": kind == "correction",
+        }, _version(form))  # fmt: skip
 
     show = _spell_form(request, session, slug, nation, "member_edit.html")
     return _submit(request, session, slug, data, write, show)
@@ -214,11 +250,15 @@ def member_leave(
     nation: FromPath[str],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
-        return leave_programme(
-            session, programme=slug, nation=nation, left=form.get("left") or "",
-            actor=_user(request), expected_version=_version(form),
-        )  # fmt: skip
+    def write(form: Values) -> Intended:
+        left = form.get("left")
+        if not left:
+            raise InvalidValue(
+                "left", "give the date the nation left (YYYY, YYYY-MM or YYYY-MM-DD)"
+            )
+        command = {"command": "change_membership", "programme": slug, "nation": nation,
+                   "left": left}  # fmt: skip
+        return Intended(command, _version(form))
 
     show = _spell_form(request, session, slug, nation, "member_leave.html")
     return _submit(request, session, slug, data, write, show)
@@ -253,11 +293,11 @@ def contract_add(
     slug: FromPath[str],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
+    def write(form: Values) -> Intended:
         fields = {name: form.get(name) for name in CONTRACT_FIELDS}
         fields["title"] = fields["title"] or ""
         fields["kind"] = fields["kind"] or ""
-        return add_contract(session, programme=slug, actor=_user(request), **fields)
+        return Intended({"command": "add_contract", "programme": slug, **fields})
 
     return _submit(request, session, slug, data, write, _contract_form(request, session, slug))
 
@@ -293,15 +333,15 @@ def fleet_add(
     slug: FromPath[str],
     data: Form,
 ) -> Response[Any]:
-    def write(form: Values) -> object:
+    def write(form: Values) -> Intended:
         contract = form.get("contract")
         if contract is not None and not (contract.isascii() and contract.isdigit()):
             raise InvalidValue("contract", "choose one of the programme's contracts")
-        return record_fleet_event(
-            session, programme=slug, kind=form.get("kind") or "", date=form.get("date") or "",
-            count=form.get("count") or "", asset_type=form.get("asset_type"),
-            contract=int(contract) if contract else None, note=form.get("note"),
-            actor=_user(request),
-        )  # fmt: skip
+        return Intended({
+            "command": "record_fleet_event", "programme": slug, "kind": form.get("kind") or "",
+            "date": form.get("date") or "", "count": form.get("count") or "",
+            "asset_type": form.get("asset_type"), "contract": int(contract) if contract else None,
+            "note": form.get("note"),
+        })  # fmt: skip
 
     return _submit(request, session, slug, data, write, _fleet_form(request, session, slug))

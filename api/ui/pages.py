@@ -32,6 +32,7 @@ from registry.participation import (
     nation_programmes_on,
     participation_history,
 )
+from registry.programmes import get_programme
 from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page, programmes_page
 from registry.views import programme_view
 
@@ -129,6 +130,7 @@ def programme(
         history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=HISTORY_SHOWN),
         per_page=PER_PAGE, names=organisation_names(session),
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
+        review=get_programme(session, slug).review,
     )  # fmt: skip
 
 

@@ -9,8 +9,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response
 from litestar.enums import MediaType
+from sqlmodel import Session
 
 from api.ui.changelog import changed_fields
+from registry.change_requests import open_count
 from registry.choices import UserRole, label
 from registry.errors import RegistryError
 from registry.export import percent_text
@@ -54,6 +56,12 @@ def errors_by_field(error: RegistryError) -> dict[str, str]:
     return {field: "; ".join(messages) for field, messages in found.items()}
 
 
+def _waiting(request: Request[Any, Any, Any]) -> int:
+    """How many change requests wait for review (the menu shows it)."""
+    with Session(request.app.state.engine) as session:
+        return open_count(session)
+
+
 def page(
     request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any
 ) -> Response[str]:
@@ -62,6 +70,7 @@ def page(
     web_session = getattr(request.state, "web_session", None)
     html = ENVIRONMENT.get_template(template).render(
         user=user,
+        waiting=_waiting(request) if user is not None else 0,
         can_edit=user is not None and user.role in (UserRole.EDITOR, UserRole.ADMIN),
         csrf_token=web_session.csrf_token if web_session is not None else "",
         here=request.url.path,

@@ -42,10 +42,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_change_request_programme_id"), "change_request", ["programme_id"])
     with op.batch_alter_table("change_set", schema=None) as batch_op:
         batch_op.add_column(sa.Column("change_request_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            op.f("fk_change_set_change_request_id_change_request"),
-            "change_request", ["change_request_id"], ["id"],
-        )  # fmt: skip
     with op.batch_alter_table("programme", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("review", sa.String(length=8), nullable=False, server_default="optional")
@@ -56,9 +52,6 @@ def downgrade() -> None:
     with op.batch_alter_table("programme", schema=None) as batch_op:
         batch_op.drop_column("review")
     with op.batch_alter_table("change_set", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            op.f("fk_change_set_change_request_id_change_request"), type_="foreignkey"
-        )
         batch_op.drop_column("change_request_id")
     op.drop_index(op.f("ix_change_request_programme_id"), table_name="change_request")
     op.drop_index(op.f("ix_change_request_author"), table_name="change_request")
