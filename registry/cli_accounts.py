@@ -138,10 +138,13 @@ def token_create(ctx: click.Context, name: str, days: int) -> None:
 
 
 @token.command("list")
-@click.option("--user", "name", default=None, help="Only this user's tokens.")
+@click.argument("user", required=False)
+@click.option("--user", "name", default=None, help="Only this user's tokens (or give USER).")
 @click.pass_context
-def token_list(ctx: click.Context, name: str | None) -> None:
-    """Tokens, newest first: id, user, hint, created, last used, expiry, state."""
+def token_list(ctx: click.Context, user: str | None, name: str | None) -> None:
+    """Tokens, newest first: id, user, hint, created, last used, expiry, state; only USER's
+    when given."""
+    name = name or user
     from registry.accounts import list_tokens, token_state
 
     with _session(ctx) as session:
@@ -159,14 +162,15 @@ def token_list(ctx: click.Context, name: str | None) -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token")
 @click.pass_context
-def token_revoke(ctx: click.Context, token_id: int) -> None:
-    """Stop token TOKEN_ID (from `registry token list`) from working."""
-    from registry.users import revoke_token
+def token_revoke(ctx: click.Context, token: str) -> None:
+    """Stop TOKEN from working: its id or its hint (the first 10 characters), both shown by
+    `registry token list`."""
+    from registry.users import find_token_id, revoke_token
 
     with _session(ctx) as session:
-        row = revoke_token(session, token_id=token_id, actor="cli")
+        row = revoke_token(session, token_id=find_token_id(session, token), actor="cli")
     click.echo(f"token {row.id} ({row.hint}…) revoked")
 
 

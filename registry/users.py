@@ -226,6 +226,17 @@ def require_role(user: User, needed: UserRole) -> None:
         raise Forbidden("role", f"{user.username} is a {user.role}; this needs {needed.value}")
 
 
+def find_token_id(session: Session, token: str) -> int:
+    """A token's id from its id or its hint (404 on `token` when none or several match)."""
+    if token.isascii() and token.isdigit() and len(token) < 10:
+        return int(token)
+    found = session.exec(select(ApiToken.id).where(ApiToken.hint == token)).all()
+    if len(found) != 1:
+        several = "several tokens have" if found else "no token has"
+        raise NotFound("token", f"{several} the hint {token!r}; give its id")
+    return int(found[0] or 0)
+
+
 def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken:
     """Stop a token from working; the row stays for the record."""
     begin_write(session)

@@ -239,3 +239,17 @@ def test_tokens_issued_before_expiry_keep_working_after_the_upgrade(people, engi
         row = token_row(session, secret)
         assert row.expires_at is None  # issued without one
         assert not authenticate(session, "ed", PASSWORD).must_change_password
+
+
+def test_the_cli_lists_a_users_tokens_and_revokes_one_by_its_hint(people, engine):
+    run(engine, "token", "create", "ed")
+    listed = run(engine, "token", "list", "ed").output.splitlines()
+    assert len(listed) == 2
+    hint = listed[1].split()[2]
+    assert run(engine, "token", "revoke", "reg_nothing").output == (
+        "error: token: no token has the hint 'reg_nothing'; give its id\n"
+    )
+    assert run(engine, "token", "revoke", hint).exit_code == 0
+    assert run(engine, "token", "list", "--user", "ed").output.splitlines()[1].split()[-1] == (
+        "revoked"
+    )
