@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
@@ -32,6 +33,7 @@ from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import Spell
 from registry.programmes import Programme
+from registry.rates import Converted, Total
 from registry.users import MAX_TOKEN_DAYS, MAX_USERNAME_LENGTH, TOKEN_DAYS, ApiToken, User
 from registry.views import Member, ProgrammeView
 
@@ -186,6 +188,45 @@ class ProgrammeOut(Struct):
     version: int
 
 
+class ConvertedOut(Struct):
+    """A figure converted at the rate of its date: the original, the rate, its date and source."""
+
+    amount: str
+    currency: str
+    original: Money
+    rate: str
+    """Units of `currency` per unit of the original's currency."""
+    rate_date: date
+    rate_source: str
+
+
+class ConvertedPart(Struct):
+    contract: int
+    converted: ConvertedOut
+
+
+class ConvertedTotalOut(Struct):
+    amount: str
+    currency: str
+    contracts: list[ConvertedPart]
+
+
+def converted_out(done: Converted) -> ConvertedOut:
+    return ConvertedOut(
+        format_minor(done.minor, done.currency), done.currency,
+        money(done.original_minor, done.original_currency),
+        f"{done.rate.quantize(Decimal('1e-10')).normalize():f}", done.rate_date, done.source,
+    )  # fmt: skip
+
+
+def converted_total_out(total: Total) -> ConvertedTotalOut:
+    return ConvertedTotalOut(
+        format_minor(total.minor, total.currency),
+        total.currency,
+        [ConvertedPart(number, converted_out(done)) for number, done in total.parts],
+    )
+
+
 class ProgrammeDetail(Struct):
     slug: str
     name: str
@@ -202,6 +243,8 @@ class ProgrammeDetail(Struct):
     members: list[ParticipationOut]
     contract_totals: list[Money]
     fleet: FleetOut | None
+    converted_total: ConvertedTotalOut | None = None
+    """With `convert_to`: the contracts' total in that currency, each at its signing date's rate."""
 
 
 class NationProgramme(Struct):

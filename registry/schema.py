@@ -13,6 +13,7 @@ from registry.participation import MembershipTerm, Participation
 from registry.programme_terms import ProgrammeTerm
 from registry.programme_versions import ProgrammeVersion
 from registry.programmes import Programme
+from registry.rates import ExchangeRate, RateSource
 from registry.signin_failures import SignInFailure as SignInFailure
 from registry.sources import Citation, Source
 from registry.users import ApiToken, User
@@ -22,8 +23,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "Change", "ChangeRequest", "ChangeSet", "Citation", "Contract",
-    "ContractAmendment", "DataVersion", "FleetEvent",
+    "ContractAmendment", "DataVersion", "ExchangeRate", "FleetEvent",
     "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
-    "ProgrammeVersion",
+    "ProgrammeVersion", "RateSource",
     "Source", "User", "WebSession", "metadata",
 ]  # fmt: skip

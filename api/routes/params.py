@@ -125,6 +125,14 @@ Currency = Annotated[
         schema_extra={"enum": ["", *CURRENCIES]},
     ),
 ]
+ConvertTo = Annotated[
+    str | None,
+    QueryParameter(
+        description="ISO 4217 code: also give figures converted into this currency, each at the "
+        "ECB rate of its own date (the day before when there is none), with the rate used.",
+        schema_extra={"enum": ["", *CURRENCIES]},
+    ),
+]
 MinValue = Annotated[
     str | None,
     QueryParameter(

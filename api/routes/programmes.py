@@ -19,6 +19,7 @@ from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
     AsOf,
+    ConvertTo,
     FormatParam,
     Limit,
     Offset,
@@ -32,13 +33,23 @@ from registry.programmes import (
     delete_programme,
     update_programme,
 )
-from registry.search import programmes_page
+from registry.rates import converted_total, rate_currency
+from registry.search import contracts_page, programmes_page
 from registry.views import programme_view
 
 
-def detail(session: Session, slug: str, when: When) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
+def detail(
+    session: Session, slug: str, when: When, convert_to: str | None = None
+) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
     view = programme_view(session, slug, when.as_of, when.known)
-    return wire.programme_detail(view, when.as_of), etag(view.version)
+    body = wire.programme_detail(view, when.as_of)
+    if convert_to:
+        target = rate_currency(session, convert_to)
+        signed = contracts_page(session, programme=slug, on=when.as_of, recorded_by=when.known,
+                                limit=None).items  # fmt: skip
+        total = converted_total(session, [row[0] for row in signed], target, when.as_of)
+        body.converted_total = wire.converted_total_out(total)
+    return body, etag(view.version)
 
 
 @get(
@@ -97,11 +108,15 @@ def programme_detail(
     slug: FromPath[str],
     as_of: AsOf = None,
     as_known_on: AsKnownOn = None,
+    convert_to: ConvertTo = None,
 ) -> Response[wire.ProgrammeDetail]:
     """Members on `as_of` (default today), totals of the contracts signed by then per currency,
-    fleet size then; all as the registry knew them on `as_known_on` (default now)."""
+    fleet size then; all as the registry knew them on `as_known_on` (default now). With
+    `convert_to`, also `converted_total`: those contracts in one currency, each converted at the
+    ECB rate of its signing date, with every rate used (422 on `currency` for a currency
+    without a rate then)."""
     when = read_when(session, as_of, as_known_on)
-    return answer(request, lambda: detail(session, slug, when))  # type: ignore[return-value]
+    return answer(request, lambda: detail(session, slug, when, convert_to))  # type: ignore[return-value]
 
 
 @post(
