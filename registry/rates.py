@@ -364,3 +364,14 @@ def converted_total(
         for c in valued
     ]
     return Total(sum(p.minor for _, p in parts), target, parts)
+
+
+def contract_currencies(session: Session) -> list[str]:
+    """The currencies the registry's contracts and amendments are in."""
+    from registry.amendments import ContractAmendment
+    from registry.contracts import Contract
+
+    found: set[str] = set()
+    for table in (Contract, ContractAmendment):
+        found |= {c for c in session.exec(select(table.currency).distinct()) if c}
+    return sorted(found)

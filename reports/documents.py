@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -15,6 +16,7 @@ from registry.diff import spell_changes
 from registry.errors import NotFound
 from registry.history import in_force_frame
 from registry.participation import Term
+from registry.rates import Rates
 from reports import aggregate as agg
 from reports.charts import fleet_chart, membership_timeline
 from reports.frames import Frames
@@ -28,8 +30,33 @@ def stamp(
     *,
     as_known_on: datetime | None = None,
     since: date | None = None,
+    convert_to: str | None = None,
+    rates: Rates | None = None,
 ) -> Stamp:
-    return Stamp(as_of, generated_at or datetime.now(UTC), frames.fingerprint(), as_known_on, since)
+    return Stamp(as_of, generated_at or datetime.now(UTC), frames.fingerprint(), as_known_on, since,
+                 convert_to, rates)  # fmt: skip
+
+
+def converted(contracts: pl.DataFrame, stamp: Stamp) -> dict[str, Any] | None:
+    """The contracts' values in `stamp.convert_to`, each at the rate of its signing date, with
+    the rates used (for the report's footnote); None when no conversion is asked for."""
+    if stamp.convert_to is None or stamp.rates is None:
+        return None
+    target, rates = stamp.convert_to, stamp.rates
+    valued = contracts.filter(
+        pl.col("value_minor").is_not_null() & pl.col("currency").is_not_null()
+    )
+    done = [
+        rates.convert(row["value_minor"], row["currency"], target, row["signed"] or stamp.as_of)
+        for row in valued.select("value_minor", "currency", "signed").iter_rows(named=True)
+    ]
+    used = sorted({(d.original_currency, d.rate, d.rate_date, d.source) for d in done
+                   if d.original_currency != target}, key=lambda u: (u[0], u[2]))  # fmt: skip
+    return {
+        "minor": sum(d.minor for d in done), "currency": target, "contracts": len(done),
+        "rates": [{"currency": c, "rate": f"{r.quantize(Decimal('1e-6')).normalize():f}",
+                   "day": day, "source": s} for c, r, day, s in used],
+    }  # fmt: skip
 
 
 def _terms(rows: pl.DataFrame) -> dict[int, tuple[str, str, list[Term]]]:
@@ -128,6 +155,7 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         ),
         contracts=notes.annotate(contracts.to_dicts(), "contract", "contract {title}"),
         totals=agg.totals_by(contracts).filter(pl.col("currency").is_not_null()).to_dicts(),
+        converted=converted(contracts, stamp),
         fleet=fleet.to_dicts(),
         fleet_svg=fleet_chart(
             points.filter(pl.col("asset_type") == main_asset), as_of=as_of, asset_type=main_asset
@@ -224,8 +252,9 @@ def contracts_report(frames: Frames, stamp: Stamp) -> str:
     for id_, title in sourced.select("id", "title").iter_rows():
         notes.refs("contract", id_, f"contract {title}")
     return render(
-        "contracts.html", stamp, title="Contracts summary", sections=sections, sources=notes.sources
-    )
+        "contracts.html", stamp, title="Contracts summary", sections=sections,
+        converted=converted(contracts, stamp), sources=notes.sources,
+    )  # fmt: skip
 
 
 def index_page(stamp: Stamp, links: dict[str, list[dict[str, str]]]) -> str:

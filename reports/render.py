@@ -28,6 +28,10 @@ class Stamp:
     """The moment whose knowledge the report shows (None: everything recorded)."""
     since: date | None = None
     """A programme report also lists what changed after this day up to `as_of`."""
+    convert_to: str | None = None
+    """Programme and contracts reports also total the contracts in this currency."""
+    rates: Any = None
+    """The `registry.rates.Rates` to convert with (read with the frames)."""
 
 
 def when(day: date | None, precision: str | None = "day") -> str:

@@ -171,3 +171,21 @@ def test_the_cli_loads_sets_lists_and_converts(engine):
     assert (refused.exit_code, refused.output) == (
         1, "error: currency: 'XYZ' is not an ISO 4217 currency code\n",
     )  # fmt: skip
+
+
+def test_reports_total_the_contracts_in_one_currency_and_name_the_rates(client):
+    slug = "nspa-munitions-frameworks"
+    api = client.get(f"/api/programmes/{slug}", params={"convert_to": "USD"}).json()
+    report = client.get(f"/reports/programmes/{slug}", params={"convert_to": "USD"})
+    assert report.status_code == 200, report.text
+    words = " ".join(report.text.split())
+    amount = Decimal(api["converted_total"]["amount"])
+    assert f"Total in USD: <strong>USD {amount:,.2f}</strong>" in words
+    rate = api["converted_total"]["contracts"][0]["converted"]["rate"]
+    assert f"<li>EUR {Decimal(rate).quantize(Decimal('1e-6')).normalize():f} on" in words
+    assert "Total in USD" not in client.get(f"/reports/programmes/{slug}").text
+    summary = client.get("/reports/contracts", params={"convert_to": "GBP", "as_of": "2025-12-31"})
+    assert "Total in GBP: <strong>GBP " in " ".join(summary.text.split())
+    refused = client.get("/reports/contracts", params={"convert_to": "ALL"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "convert_to"

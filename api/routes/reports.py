@@ -16,10 +16,11 @@ from sqlmodel import Session
 
 from api.cache import AnswerCache
 from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
-from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, as_of_day, known_on
+from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, ConvertTo, as_of_day, known_on
 from registry.errors import BadParameter, NotFound, Unavailable
 from registry.history import known_at
 from registry.nations import nation_code
+from registry.rates import Rates, contract_currencies, rate_currency
 from reports import documents
 from reports.build import render
 from reports.frames import load_frames, report_scope
@@ -125,6 +126,7 @@ async def report_response(
     format: str | None,
     as_known_on: str | None = None,
     since: str | None = None,
+    convert_to: str | None = None,
 ) -> Response[bytes]:
     """The report as HTML or PDF: kept from an earlier request while the data is unchanged,
     else read from the database and drawn in a worker thread (a report takes from tens of
@@ -135,7 +137,7 @@ async def report_response(
     if first is not None and first >= day:
         raise BadParameter("since", f"{first} is not before as_of ({day})")
     kept: AnswerCache = request.app.state.report_cache
-    cache_key = (report, key, day, moment, first, format or "html")
+    cache_key = (report, key, day, moment, first, format or "html", convert_to or "")
     version = kept.data_version() if kept.size > 0 else 0
     hit = kept.lookup(cache_key, version)
     if hit is not None:
@@ -144,8 +146,11 @@ async def report_response(
     def build() -> Drawn:
         with Session(engine) as session:
             known = known_at(session, moment)
+            target = rate_currency(session, convert_to) if convert_to else None
+            rates = Rates.read(session, [target, *contract_currencies(session)]) if target else None
         frames = load_frames(engine, known, report_scope(engine, report, key, day))
-        stamp = documents.stamp(frames, day, as_known_on=moment, since=first)
+        stamp = documents.stamp(frames, day, as_known_on=moment, since=first,
+                                convert_to=target, rates=rates)  # fmt: skip
         name = f"{key or report}-as-of-{day.isoformat()}"
         return _drawn(render(frames, stamp, report, key), format, name)
 
@@ -175,10 +180,13 @@ async def programme(
     as_known_on: AsKnownOn = None,
     since: Since = None,
     format: ReportFormat = None,
+    convert_to: ConvertTo = None,
 ) -> Response[bytes]:
     """Identity, members, timeline, contracts with totals, fleet, sources with confidence;
-    with `since`, what changed after that day up to `as_of`."""
-    return await report_response(request, "programme", slug, as_of, format, as_known_on, since)
+    with `since`, what changed after that day up to `as_of`; with `convert_to`, the contracts'
+    total in that currency too, with the rates used in a footnote."""
+    return await report_response(request, "programme", slug, as_of, format, as_known_on, since,
+                                 convert_to)  # fmt: skip
 
 
 @get("/nations/{code:str}", responses=ERRORS, operation_class=REPORT,
@@ -211,10 +219,14 @@ async def membership(
 
 @get("/contracts", responses=ERRORS, operation_class=REPORT, summary="Contracts summary")
 async def contracts(
-    request: Request[Any, Any, Any], as_of: AsOf = None, format: ReportFormat = None
+    request: Request[Any, Any, Any],
+    as_of: AsOf = None,
+    format: ReportFormat = None,
+    convert_to: ConvertTo = None,
 ) -> Response[bytes]:
-    """By contractor, awarding agency, year and currency."""
-    return await report_response(request, "contracts", "", as_of, format)
+    """By contractor, awarding agency, year and currency; with `convert_to`, the total in that
+    currency too, each contract at the rate of its signing date, the rates in a footnote."""
+    return await report_response(request, "contracts", "", as_of, format, convert_to=convert_to)
 
 
 router = Router(
