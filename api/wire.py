@@ -264,6 +264,8 @@ class NationDetail(Struct):
     nato_member_since: date | None
     as_of: date
     programmes: list[NationProgramme]
+    converted_total: ConvertedTotalOut | None = None
+    """With `convert_to`: the contracts of those programmes signed by `as_of`, in one currency."""
 
 
 class OrganisationOut(Struct):

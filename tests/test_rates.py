@@ -189,3 +189,22 @@ def test_reports_total_the_contracts_in_one_currency_and_name_the_rates(client):
     refused = client.get("/reports/contracts", params={"convert_to": "ALL"})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "convert_to"
+
+
+def test_a_nations_answer_totals_its_programmes_contracts_in_one_currency(client):
+    plain = client.get("/api/nations/NLD", params={"as_of": "2025-12-31"}).json()
+    assert plain["converted_total"] is None
+    answer = client.get("/api/nations/NLD", params={"as_of": "2025-12-31", "convert_to": "DKK"})
+    total = answer.json()["converted_total"]
+    slugs = {p["slug"] for p in plain["programmes"]}
+    expected = sum(
+        Decimal(c["value"]["amount"])
+        for slug in slugs
+        for c in client.get(f"/api/programmes/{slug}/contracts",
+                            params={"as_of": "2025-12-31", "limit": "500"}).json()["items"]
+        if c["value"]
+    )  # fmt: skip
+    parts = total["contracts"]
+    assert sum(Decimal(p["converted"]["original"]["amount"]) for p in parts) == expected
+    assert Decimal(total["amount"]) == sum(Decimal(p["converted"]["amount"]) for p in parts)
+    assert total["currency"] == "DKK"

@@ -15,7 +15,7 @@ from api.cache import answer, serve_cached
 from api.deps import etag
 from api.docs import LIST_ERRORS, READ_ERRORS, documented
 from api.exports import Format, export, wanted
-from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, read_when
+from api.routes.params import AsKnownOn, AsOf, ConvertTo, FormatParam, Limit, Offset, read_when
 from registry.audit import Change, ChangeSet
 from registry.choices import NationKind, OrganisationKind
 from registry.errors import InvalidValue, NotFound
@@ -25,7 +25,8 @@ from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
 from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programmes import Programme
-from registry.search import ACCOUNT_ENTITIES, changes_page
+from registry.rates import converted_total, rate_currency
+from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page
 
 
 def _page_or_file(
@@ -75,14 +76,19 @@ def nation(
     code: FromPath[str],
     as_of: AsOf = None,
     as_known_on: AsKnownOn = None,
+    convert_to: ConvertTo = None,
 ) -> wire.NationDetail:
     """`code` may be alpha-3, alpha-2 or an English name; the answer uses alpha-3. Its
-    programmes are those on `as_of`, as known on `as_known_on`."""
+    programmes are those on `as_of`, as known on `as_known_on`. With `convert_to`, also
+    `converted_total`: the contracts of those programmes signed by then, in that currency,
+    each at the ECB rate of its signing date, with the rates used."""
     when = read_when(session, as_of, as_known_on)
-    return answer(request, lambda: (_nation(session, code, when), {}))  # type: ignore[return-value]
+    return answer(request, lambda: (_nation(session, code, when, convert_to), {}))  # type: ignore[return-value]
 
 
-def _nation(session: Session, code: str, when: When) -> wire.NationDetail:
+def _nation(
+    session: Session, code: str, when: When, convert_to: str | None = None
+) -> wire.NationDetail:
     found = get_nation(session, code)
     programmes = [
         wire.NationProgramme(
@@ -96,9 +102,22 @@ def _nation(session: Session, code: str, when: When) -> wire.NationDetail:
         )
         for p, part in nation_programmes_on(session, found.code, when.as_of, when.known)
     ]
-    return wire.NationDetail(
+    body = wire.NationDetail(
         found.code, found.name, found.kind, found.nato_member_since, when.as_of, programmes
     )
+    if convert_to:
+        target = rate_currency(session, convert_to)
+        rows = [
+            row[0]
+            for p in programmes
+            for row in contracts_page(
+                session, programme=p.slug, on=when.as_of, recorded_by=when.known, limit=None
+            ).items
+        ]
+        body.converted_total = wire.converted_total_out(
+            converted_total(session, rows, target, when.as_of)
+        )
+    return body
 
 
 @get(
