@@ -21,10 +21,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from registry.database import make_engine
 from registry.export import replacing
 from registry.history import Known
+from registry.rates import Rates, contract_currencies, rate_currency
 from reports import documents
 from reports.frames import Frames, load_frames
 from reports.render import Stamp
@@ -102,6 +104,7 @@ def write_reports(
     known: Known = None,
     as_known_on: datetime | None = None,
     since: date | None = None,
+    convert_to: str | None = None,
     pdf: bool = False,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -113,8 +116,14 @@ def write_reports(
 
     A new `out` appears whole; an existing one keeps its other files, and files of the same
     names are replaced one by one, each whole."""
+    target, rates = None, None
+    if convert_to:
+        with Session(engine) as session:
+            target = rate_currency(session, convert_to, "convert-to")
+            rates = Rates.read(session, [target, *contract_currencies(session)])
     frames = load_frames(engine, known)
-    stamp = documents.stamp(frames, as_of, as_known_on=as_known_on, since=since)
+    stamp = documents.stamp(frames, as_of, as_known_on=as_known_on, since=since,
+                            convert_to=target, rates=rates)  # fmt: skip
     todo = jobs(frames, kind)
     if on_start is not None:
         on_start(len(todo))

@@ -208,3 +208,16 @@ def test_a_nations_answer_totals_its_programmes_contracts_in_one_currency(client
     assert sum(Decimal(p["converted"]["original"]["amount"]) for p in parts) == expected
     assert Decimal(total["amount"]) == sum(Decimal(p["converted"]["amount"]) for p in parts)
     assert total["currency"] == "DKK"
+
+
+def test_the_cli_writes_reports_in_one_currency_and_names_a_bad_one(engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    run = lambda *args: CliRunner().invoke(  # noqa: E731
+        main, list(args), env={"REGISTRY_DATABASE_URL": url}
+    )
+    done = run("report", "contracts", "--convert-to", "usd", "--out", str(tmp_path / "out"))
+    assert done.exit_code == 0, done.output
+    assert "Total in USD" in (tmp_path / "out" / "contracts.html").read_text()
+    refused = run("report", "contracts", "--convert-to", "XYZ", "--out", str(tmp_path / "bad"))
+    assert refused.output.endswith("error: convert-to: 'XYZ' is not an ISO 4217 currency code\n")
+    assert not (tmp_path / "bad").exists()
