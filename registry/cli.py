@@ -273,9 +273,10 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["participations", "contracts", "fleet-events"]))
+@click.argument("kind", type=click.Choice(["participations", "contracts", "fleet-events", "ocds"]))
 @click.option("--format", "format_", type=click.Choice(["csv", "parquet", "xlsx"]),
-              default="csv", show_default=True, help="File format.")  # fmt: skip
+              default="csv", show_default=True,
+              help="File format (not for ocds, always JSON).")  # fmt: skip
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: CSV on standard output). Written under a temporary "
                    "name beside it and renamed when complete, replacing any file of that name; "
@@ -289,6 +290,11 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
 @click.option("--as-known-on", default=None,
               help="Export what the registry held then: a date (its end, UTC) or an RFC 3339 "
                    "time (default now).")  # fmt: skip
+@click.option(
+    "--programme",
+    default=None,
+    help="ocds only: the contracts of this programme (a slug; default all).",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -297,11 +303,35 @@ def export_command(
     out: Path | None,
     as_of: str | None,
     as_known_on: str | None,
+    programme: str | None,
 ) -> None:
-    """Export every record of a kind in the columns `registry import` reads."""
+    """Export every record of a kind in the columns `registry import` reads; `ocds`: the
+    contracts as an OCDS 1.1.5 release package (JSON)."""
     from registry.export import FileFormat, columns, export_rows, write_file, write_table
     from registry.history import known_at
 
+    command_line = click.core.ParameterSource.COMMANDLINE
+    given = [name for name in ("format_", "as_of", "as_known_on", "programme")
+             if ctx.get_parameter_source(name) is command_line]  # fmt: skip
+    if kind == "ocds":
+        if refused := [name.rstrip("_") for name in given if name != "programme"]:
+            raise InvalidValue(
+                refused[0], f"--{refused[0].replace('_', '-')} does not apply to ocds (always a "
+                "JSON release package of the contracts as the registry holds them now)",
+            )  # fmt: skip
+        from registry.ocds import encode, release_package
+
+        if out is None:
+            raise InvalidValue("out", "ocds writes a JSON file: give --out FILE")
+        with unit_of_work(_engine(ctx)) as session:
+            # The package's uri names the file it is written to.
+            package = release_package(session, uri=out.resolve().as_uri(), programme=programme)
+        with writing("out", out):
+            write_file(out, encode(package))
+        click.echo(f"ocds: {len(package['releases'])} releases written to {out}", err=True)
+        return
+    if "programme" in given:
+        raise InvalidValue("programme", f"--programme applies to ocds only, not to {kind}")
     file_format = FileFormat(format_)
     if out is None and file_format is not FileFormat.CSV:
         raise InvalidValue("out", f"--format {format_} writes a binary file: give --out FILE")
