@@ -381,13 +381,16 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     default=None,
     help="Programme reports also list what changed after this day up to --as-of.",
 )
+@click.option("--convert-to", default=None,
+              help="Programme reports and the contracts summary also total the contracts "
+                   "in this currency (ISO 4217), each at the ECB rate of its signing date.")  # fmt: skip
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each HTML report.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write (created if missing).")  # fmt: skip
 @click.pass_context
 def report(
     ctx: click.Context, kind: str, as_of: str | None, as_known_on: str | None,
-    since: str | None, pdf: bool, out: Path,
+    since: str | None, convert_to: str | None, pdf: bool, out: Path,
 ) -> None:  # fmt: skip
     """Write print-ready reports (HTML, and PDF with --pdf) and an index page to a folder.
 
@@ -409,7 +412,7 @@ def report(
         with writing("out", out):
             written = write_reports(
                 engine, kind, out, as_of=day, known=known, as_known_on=moment, since=first,
-                pdf=pdf, progress=bar.update, on_start=start,
+                convert_to=convert_to, pdf=pdf, progress=bar.update, on_start=start,
             )  # fmt: skip
     click.echo(f"wrote {len(written)} files to {out} (open {out / 'index.html'})")
 
