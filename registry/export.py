@@ -1,5 +1,11 @@
 """Registry data as CSV, Parquet or XLSX files in the importer's own columns, so an export can be
-read back by `registry import` (a round trip keeps every value)."""
+read back by `registry import` (a round trip keeps every value).
+
+CSV and Parquet hold text, as the importer reads it. An XLSX holds what a spreadsheet can add up
+(`CELLS`): amounts and cost shares as decimal numbers (the currency in its own column), counts
+and quantities as whole numbers, a date known to the day as a date; a date known only to the
+month or year stays text ("2025-06"), never a made-up first day. Text is stored as text, never
+as a formula. The header row is bold and frozen."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import io
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -16,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from registry.amendments import as_amended, values_on
 from registry.contracts import Contract, held, signed_by
-from registry.dates import PartialDate
+from registry.dates import PartialDate, Precision
 from registry.fleet import FleetEvent
 from registry.formulas import defuse_formulas
 from registry.history import Known, recorded_by
@@ -154,6 +161,15 @@ def columns(kind: str) -> list[str]:
     return [*required, *optional]
 
 
+def contract_references(session: Session, ids: Iterable[int]) -> dict[int, str | None]:
+    """Contracts' references by id: how a fleet event's `contract` column names its contract."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Contract.id, Contract.reference).where(col(Contract.id).in_(wanted))
+    return {id_: reference for id_, reference in session.exec(query) if id_ is not None}
+
+
 def export_rows(
     session: Session, kind: str, known: Known = None, on: date | None = None
 ) -> list[Row]:
@@ -163,7 +179,11 @@ def export_rows(
 
 
 def write_table(rows: list[Row], names: list[str], format: FileFormat, *, sheet: str) -> bytes:
-    """Rows as a file; every column is text, blanks stay empty."""
+    """Rows as a file: CSV and Parquet all text, XLSX typed by column (`CELLS`); blanks stay
+    empty."""
+    if format is FileFormat.XLSX:
+        cells = ([cell_value(name, row.get(name)) for name in names] for row in rows)
+        return xlsx_bytes(names, cells, sheet=sheet)
     table = pl.DataFrame(
         {name: [row.get(name) for row in rows] for name in names},
         schema=dict.fromkeys(names, pl.String),
@@ -180,7 +200,90 @@ def file_bytes(table: pl.DataFrame, format: FileFormat, *, sheet: str) -> bytes:
     elif format is FileFormat.PARQUET:
         table.write_parquet(buffer)
     else:
-        table.write_excel(buffer, worksheet=sheet[:31])
+        return xlsx_bytes(table.columns, table.iter_rows(), sheet=sheet)
+    return buffer.getvalue()
+
+
+class Cell(StrEnum):
+    """What an XLSX cell of a column holds, when the value comes as text."""
+
+    DECIMAL = "decimal"
+    """A decimal number, shown with as many decimals as the text has ("1500000000.50")."""
+    WHOLE = "whole"
+    DAY = "day"
+    """A date when the text is a full day ("2025-06-24"); a month or a year stays text."""
+
+
+CELLS: dict[str, Cell] = {
+    "amount": Cell.DECIMAL,
+    "cost_share": Cell.DECIMAL,
+    "count": Cell.WHOLE,
+    "quantity": Cell.WHOLE,
+    "joined": Cell.DAY,
+    "left": Cell.DAY,
+    "signed": Cell.DAY,
+    "date": Cell.DAY,
+    "launched": Cell.DAY,
+}
+"""Columns whose text an XLSX writes as numbers or dates, by name; every other text stays text
+(a reference such as "007" must not become the number 7)."""
+
+
+def cell_value(name: str, value: Any) -> Any:
+    """A value as an XLSX cell of column `name` holds it: text turned into a number or a date
+    as `CELLS` says (text that does not read so stays text), anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    kind = CELLS.get(name)
+    try:
+        if kind is Cell.DECIMAL:
+            number = Decimal(value)
+            return number if number.is_finite() else value
+        if kind is Cell.WHOLE:
+            return int(value)
+        if kind is Cell.DAY and PartialDate.parse(value).precision is Precision.DAY:
+            return date.fromisoformat(value)
+    except (ArithmeticError, ValueError):
+        pass
+    return value
+
+
+def xlsx_bytes(names: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str) -> bytes:
+    """A workbook of one sheet: a bold, frozen header row of `names`, then `rows`. Text is
+    written as text (never a formula), numbers as numbers (a `Decimal` with its own number of
+    decimals), dates as dates; None as an empty cell."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    page = book.add_worksheet(sheet[:31])
+    header = book.add_format({"bold": True, "bottom": 1})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    places: dict[int, Any] = {}
+    widths = [len(name) for name in names]
+    for column, name in enumerate(names):
+        page.write_string(0, column, name, header)
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                page.write_boolean(number, column, value)
+            elif isinstance(value, Decimal):
+                decimals = max(0, -int(value.as_tuple().exponent))
+                if decimals not in places:
+                    shown = "#,##0" + ("." + "0" * decimals if decimals else "")
+                    places[decimals] = book.add_format({"num_format": shown})
+                page.write_number(number, column, float(value), places[decimals])
+            elif isinstance(value, int | float):
+                page.write_number(number, column, value)
+            elif isinstance(value, date):
+                page.write_datetime(number, column, value, day)
+            else:
+                page.write_string(number, column, str(value))
+            widths[column] = max(widths[column], len(str(value)) + 2)
+    for column, width in enumerate(widths):
+        page.set_column(column, column, min(width, 60) + 1)
+    page.freeze_panes(1, 0)
+    book.close()
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ from api import wire
 from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import LIST_ERRORS, READ_ERRORS, documented
-from api.exports import Format, export, wanted
+from api.exports import Format, export_records, wanted
 from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
@@ -46,7 +46,7 @@ def _list(
     if kind is not Format.JSON:
         every = contracts_page(session, limit=None, **filters)
         items = [wire.contract_out(*row) for row in every.items]
-        return export(items, wire.ContractOut.__struct_fields__, kind, name)
+        return export_records(session, "contracts", items, kind, name)
 
     def build() -> tuple[wire.Page[wire.ContractOut], dict[str, str]]:
         page = contracts_page(session, limit=limit, offset=offset, **filters)

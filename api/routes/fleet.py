@@ -13,7 +13,7 @@ from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, documented
-from api.exports import Format, export, wanted
+from api.exports import Format, export_records, wanted
 from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
     AsKnownOn,
@@ -68,8 +68,8 @@ def timeline(
 
     kind = wanted(request, format)
     if kind is not Format.JSON:
-        columns = wire.FleetEventOut.__struct_fields__
-        return export(items(), columns, kind, f"{slug}-fleet")  # type: ignore[return-value]
+        name = f"{slug}-fleet"
+        return export_records(session, "fleet-events", items(), kind, name, programme=slug)  # type: ignore[return-value]
     return answer(request, lambda: page_of(items(), limit, offset))  # type: ignore[return-value]
 
 

@@ -13,7 +13,7 @@ from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import READ_ERRORS, documented
-from api.exports import Format, export, wanted
+from api.exports import Format, export_records, wanted
 from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import AsKnownOn, AsOf, FormatParam, Limit, Offset, read_when
 from registry.nations import Nation, get_nation
@@ -63,8 +63,8 @@ def list_members(
 
     kind = wanted(request, format)
     if kind is not Format.JSON:
-        columns = wire.ParticipationOut.__struct_fields__
-        return export(items(), columns, kind, f"{slug}-participants")  # type: ignore[return-value]
+        name = f"{slug}-participants"
+        return export_records(session, "participations", items(), kind, name, programme=slug)  # type: ignore[return-value]
     return answer(request, lambda: page_of(items(), limit, offset))  # type: ignore[return-value]
 
 
