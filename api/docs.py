@@ -54,6 +54,8 @@ WRITE_ERRORS = _problems(400, 401, 403, 404, 409, 412, 413, 422)
 
 
 LIST_ERRORS = _problems(400, 401, 404, 422)
+CONVERTING = _problems(422)
+"""A read with `convert_to` is refused (422 on `convert_to` or `currency`) without a rate."""
 """Lists also refuse filter and sort values a rule checks (an unknown nation or currency)."""
 
 BINARY = {"type": "string", "format": "binary"}

@@ -382,8 +382,9 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     help="Programme reports also list what changed after this day up to --as-of.",
 )
 @click.option("--convert-to", default=None,
-              help="Programme reports and the contracts summary also total the contracts "
-                   "in this currency (ISO 4217), each at the ECB rate of its signing date.")  # fmt: skip
+              help="Programme reports and the contracts summary also total the "
+                   "contracts in this currency (ISO 4217), each at the ECB rate of its "
+                   "signing date.")  # fmt: skip
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each HTML report.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write (created if missing).")  # fmt: skip

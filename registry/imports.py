@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import zipfile
 from collections import Counter
@@ -185,7 +186,24 @@ def _xlsx_records(data: bytes) -> Records:
     if frame.height > MAX_ROWS + 1:  # + 1: the header
         raise InvalidValue(FieldError("file", f"has more than {MAX_ROWS} rows", MAX_ROWS + 1))
     for record in frame.iter_rows():
-        yield [None if cell is None else str(cell) for cell in record]
+        yield [None if cell is None else _xlsx_text(str(cell)) for cell in record]
+
+
+MIDNIGHT = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$")
+"""How the XLSX reader gives a date cell as text: a day at midnight."""
+FLOAT_NOISE = re.compile(r"^[0-9]+\.[0-9]{9}$")
+"""How the XLSX reader gives some number cells as text: nine decimals of binary noise
+("1234567890.119999886" for 1234567890.12)."""
+
+
+def _xlsx_text(cell: str) -> str:
+    """An XLSX cell's text as the registry reads it: a date cell as its day, a number cell by
+    the shortest decimal that is the same number ("1234567890.12")."""
+    if day := MIDNIGHT.match(cell):
+        return day.group(1)
+    if FLOAT_NOISE.match(cell):
+        return repr(float(cell))
+    return cell
 
 
 def _verified_xlsx(data: bytes) -> io.BytesIO:

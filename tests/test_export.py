@@ -24,13 +24,6 @@ from tests.conftest import dump
 from tests.factories import ACTOR, make_organisation, make_programme
 
 KINDS = ["participations", "contracts", "fleet-events"]
-IMPORTER_READS_DATE_CELLS_AS_TIMES = pytest.mark.xfail(
-    strict=True,
-    reason="registry.imports reads an XLSX date cell as '2023-03-28 00:00:00', which no date "
-    "column accepts (and a number above ten million with cents with float noise)",
-)
-"""An XLSX export holds typed cells (numbers, dates): it imports back once the importer reads
-them as the registry writes them (/tmp/imports_xlsx_cells.patch)."""
 
 
 def url_of(engine: Engine) -> str:
@@ -140,9 +133,7 @@ def records(engine: Engine) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "file_format", ["csv", pytest.param("xlsx", marks=IMPORTER_READS_DATE_CELLS_AS_TIMES)]
-)
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_an_export_imported_into_another_registry_exports_the_same(
     engine, second_engine, tmp_path, file_format
 ):

@@ -30,7 +30,7 @@ from registry.settings import Settings
 from registry.users import add_user, create_token
 from seed.load import load_nations, read
 from tests.conftest import auth
-from tests.test_export import IMPORTER_READS_DATE_CELLS_AS_TIMES, KINDS, run
+from tests.test_export import KINDS, run
 from tests.test_export_formulas import TITLES, add_dangerous
 
 FILES = {
@@ -40,7 +40,7 @@ FILES = {
 }
 XLSX_FORMATS = [
     "csv",
-    pytest.param("xlsx", marks=IMPORTER_READS_DATE_CELLS_AS_TIMES),
+    "xlsx",
 ]
 
 

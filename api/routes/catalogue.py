@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import etag
-from api.docs import LIST_ERRORS, READ_ERRORS, documented
+from api.docs import CONVERTING, LIST_ERRORS, READ_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.params import AsKnownOn, AsOf, ConvertTo, FormatParam, Limit, Offset, read_when
 from registry.audit import Change, ChangeSet
@@ -68,7 +68,7 @@ def nations(
     sync_to_thread=False,
     summary="A nation and its programmes",
     before_request=serve_cached,
-    responses=READ_ERRORS,
+    responses=READ_ERRORS | CONVERTING,
 )
 def nation(
     request: Request[Any, Any, Any],

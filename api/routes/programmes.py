@@ -13,7 +13,7 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, serve_cached
 from api.deps import ADMIN, BEARER, EDITOR, actor, etag, expected_version
-from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
+from api.docs import CONVERTING, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, export, wanted
 from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import (
@@ -100,7 +100,7 @@ def list_programmes(
     sync_to_thread=False,
     summary="A programme with members, totals and fleet",
     before_request=serve_cached,
-    responses=READ_ERRORS,
+    responses=READ_ERRORS | CONVERTING,
 )
 def programme_detail(
     request: Request[Any, Any, Any],

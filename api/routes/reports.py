@@ -15,7 +15,7 @@ from litestar.params import FromPath, QueryParameter
 from sqlmodel import Session
 
 from api.cache import AnswerCache
-from api.docs import BINARY, READ_ERRORS, UNAVAILABLE, documented
+from api.docs import BINARY, CONVERTING, READ_ERRORS, UNAVAILABLE, documented
 from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, ConvertTo, as_of_day, known_on
 from registry.errors import BadParameter, NotFound, Unavailable
 from registry.history import known_at
@@ -107,7 +107,7 @@ def in_pdf_process(html: str) -> bytes:
 
 REPORT = documented(answers={"text/html": {"type": "string"}, "application/pdf": BINARY})
 """The answer is HTML, or PDF with `format=pdf`."""
-ERRORS = READ_ERRORS | UNAVAILABLE
+ERRORS = READ_ERRORS | UNAVAILABLE | CONVERTING
 REPORTS_AT_ONCE = 2
 """Reports drawn at the same time per worker (one per core here); more wait their turn."""
 WAIT_SECONDS = 30
