@@ -26,6 +26,7 @@ from registry.export import (
     write_table,
     xlsx_bytes,
 )
+from registry.rates import CONVERTED_COLUMNS, add_converted
 
 
 class Format(StrEnum):
@@ -136,10 +137,12 @@ def export_records(
     name: str,
     *,
     programme: str | None = None,
+    convert_to: str | None = None,
 ) -> Response[bytes]:
     """A list of participations, contracts or fleet events (`records`, the importer's kind) as
     a file in the importer's columns, written as `registry export` writes them; `programme` for
-    items that do not name theirs. A fleet event's contract is named by its reference."""
+    items that do not name theirs. A fleet event's contract is named by its reference. Contracts
+    with `convert_to` gain the converted columns (`registry.rates.CONVERTED_COLUMNS`)."""
     rows: list[Row] = []
     for item in items:
         flat = {
@@ -153,5 +156,9 @@ def export_records(
         )
         for row in rows:
             row["contract"] = references.get(int(row["contract"])) if row["contract"] else None
-    data = write_table(rows, columns(records), FileFormat(kind.value), sheet=name)
+    names = columns(records)
+    if convert_to and records == "contracts":
+        add_converted(session, rows, convert_to, date.today())
+        names = [*names, *CONVERTED_COLUMNS]
+    data = write_table(rows, names, FileFormat(kind.value), sheet=name)
     return _file(data, kind, name)

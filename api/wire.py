@@ -299,6 +299,8 @@ class ContractOut(Struct):
     item: str | None
     note: str | None
     version: int
+    converted: ConvertedOut | None = None
+    """With `convert_to`: the value in that currency at the rate of the signing date."""
 
 
 class FleetEventOut(Struct):

@@ -295,6 +295,10 @@ def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, act
     default=None,
     help="ocds only: the contracts of this programme (a slug; default all).",
 )
+@click.option("--convert-to", default=None,
+              help="contracts only: add each value in this currency (ISO 4217) at the ECB rate "
+                   "of its signing date, with the rate, its date and source (such a file no "
+                   "longer imports: the importer takes only its own columns).")  # fmt: skip
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -304,6 +308,7 @@ def export_command(
     as_of: str | None,
     as_known_on: str | None,
     programme: str | None,
+    convert_to: str | None,
 ) -> None:
     """Export every record of a kind in the columns `registry import` reads; `ocds`: the
     contracts as an OCDS 1.1.5 release package (JSON)."""
@@ -311,7 +316,7 @@ def export_command(
     from registry.history import known_at
 
     command_line = click.core.ParameterSource.COMMANDLINE
-    given = [name for name in ("format_", "as_of", "as_known_on", "programme")
+    given = [name for name in ("format_", "as_of", "as_known_on", "programme", "convert_to")
              if ctx.get_parameter_source(name) is command_line]  # fmt: skip
     if kind == "ocds":
         if refused := [name.rstrip("_") for name in given if name != "programme"]:
@@ -332,13 +337,22 @@ def export_command(
         return
     if "programme" in given:
         raise InvalidValue("programme", f"--programme applies to ocds only, not to {kind}")
+    if convert_to and kind != "contracts":
+        raise InvalidValue("convert-to", f"--convert-to applies to contracts only, not to {kind}")
     file_format = FileFormat(format_)
     if out is None and file_format is not FileFormat.CSV:
         raise InvalidValue("out", f"--format {format_} writes a binary file: give --out FILE")
     day, moment, _ = _report_dates(as_of, as_known_on, None)
+    names = columns(kind)
     with unit_of_work(_engine(ctx)) as session:
         rows = export_rows(session, kind, known_at(session, moment), day if as_of else None)
-    data = write_table(rows, columns(kind), file_format, sheet=kind)
+        if convert_to:
+            from registry.rates import CONVERTED_COLUMNS, add_converted, rate_currency
+
+            target = rate_currency(session, convert_to, "convert-to")
+            add_converted(session, rows, target, day)
+            names = [*names, *CONVERTED_COLUMNS]
+    data = write_table(rows, names, file_format, sheet=kind)
     if out is None:
         with writing("output", "standard output"):
             sys.stdout.buffer.write(data)

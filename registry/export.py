@@ -216,6 +216,9 @@ class Cell(StrEnum):
 
 CELLS: dict[str, Cell] = {
     "amount": Cell.DECIMAL,
+    "converted_amount": Cell.DECIMAL,
+    "rate": Cell.DECIMAL,
+    "rate_date": Cell.DAY,
     "cost_share": Cell.DECIMAL,
     "count": Cell.WHOLE,
     "quantity": Cell.WHOLE,

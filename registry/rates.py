@@ -375,3 +375,30 @@ def contract_currencies(session: Session) -> list[str]:
     for table in (Contract, ContractAmendment):
         found |= {c for c in session.exec(select(table.currency).distinct()) if c}
     return sorted(found)
+
+
+CONVERTED_COLUMNS = ["converted_amount", "converted_currency", "rate", "rate_date", "rate_source"]
+"""The columns an export of contracts gains when asked to convert (such a file no longer
+imports: the importer takes only its own columns)."""
+
+
+def add_converted(
+    session: Session, rows: list[dict[str, Any]], target: str, fallback: date
+) -> None:
+    """Give each exported contract row (`amount`, `currency`, `signed` as text) its value in
+    `target`, at the rate of its signing date (the start of the period it is known to; `fallback`
+    without one), with the rate, its date and source; blank for a contract without a value."""
+    from registry.dates import PartialDate
+    from registry.money import format_minor, to_minor
+
+    rates = Rates.read(session, [target, *{r["currency"] for r in rows if r.get("currency")}])
+    for row in rows:
+        row.update(dict.fromkeys(CONVERTED_COLUMNS))
+        if not row.get("amount") or not row.get("currency"):
+            continue
+        signed = PartialDate.parse(row["signed"]).start if row.get("signed") else fallback
+        done = rates.convert(to_minor(row["amount"], row["currency"]), row["currency"], target,
+                             signed)  # fmt: skip
+        row.update(converted_amount=format_minor(done.minor, target), converted_currency=target,
+                   rate=f"{done.rate.quantize(Decimal('1e-10')).normalize():f}",
+                   rate_date=done.rate_date.isoformat(), rate_source=done.source)  # fmt: skip

@@ -221,3 +221,36 @@ def test_the_cli_writes_reports_in_one_currency_and_names_a_bad_one(engine, tmp_
     refused = run("report", "contracts", "--convert-to", "XYZ", "--out", str(tmp_path / "bad"))
     assert refused.output.endswith("error: convert-to: 'XYZ' is not an ISO 4217 currency code\n")
     assert not (tmp_path / "bad").exists()
+
+
+def test_contract_lists_and_their_files_carry_converted_values(client, engine, tmp_path):
+    listed = client.get("/api/contracts", params={"convert_to": "CHF", "limit": "500"}).json()
+    valued = [c for c in listed["items"] if c["value"]]
+    assert valued
+    for item in listed["items"]:
+        assert (item["converted"] is None) == (item["value"] is None)
+    first = valued[0]["converted"]
+    assert first["original"] == valued[0]["value"]
+    assert first["currency"] == "CHF"
+    assert first["rate_date"] <= (valued[0]["signed"] + "-12-31")[:10]
+    csv = client.get("/api/contracts", params={"convert_to": "CHF", "format": "csv"})
+    table = pl.read_csv(io.BytesIO(csv.content), infer_schema=False)
+    assert table.columns[-5:] == ["converted_amount", "converted_currency", "rate", "rate_date",
+                                  "rate_source"]  # fmt: skip
+    assert sorted(table["converted_amount"].drop_nulls().to_list()) == sorted(
+        c["converted"]["amount"] for c in valued
+    )
+    url = engine.url.render_as_string(hide_password=False)
+    run = lambda *args: CliRunner().invoke(  # noqa: E731
+        main, list(args), env={"REGISTRY_DATABASE_URL": url}
+    )
+    done = run("export", "contracts", "--convert-to", "CHF", "--out", str(tmp_path / "c.csv"))
+    assert done.exit_code == 0, done.output
+    cli = pl.read_csv(tmp_path / "c.csv", infer_schema=False)
+    assert sorted(cli["converted_amount"].drop_nulls().to_list()) == sorted(
+        table["converted_amount"].drop_nulls().to_list()
+    )
+    refused = run("export", "participations", "--convert-to", "CHF")
+    assert refused.output.endswith(
+        "error: convert-to: --convert-to applies to contracts only, not to participations\n"
+    )

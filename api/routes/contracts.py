@@ -21,6 +21,7 @@ from api.routes.params import (
     AsKnownOn,
     AsOf,
     ContractSort,
+    ConvertTo,
     Currency,
     FormatParam,
     Limit,
@@ -35,25 +36,38 @@ from registry.checks import MAX_INT
 from registry.contracts import add_contract
 from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
+from registry.rates import converted_total, rate_currency
 from registry.search import contracts_page
 
 
 def _list(
     request: Request[Any, Any, Any], session: Session, name: str, limit: int, offset: int,
-    format: str | None, **filters: Any,
+    format: str | None, convert_to: str | None, **filters: Any,
 ) -> Any:  # fmt: skip
     kind = wanted(request, format)
+    target = rate_currency(session, convert_to) if convert_to else None
     if kind is not Format.JSON:
         every = contracts_page(session, limit=None, **filters)
         items = [wire.contract_out(*row) for row in every.items]
-        return export_records(session, "contracts", items, kind, name)
+        return export_records(session, "contracts", items, kind, name, convert_to=target)
 
     def build() -> tuple[wire.Page[wire.ContractOut], dict[str, str]]:
         page = contracts_page(session, limit=limit, offset=offset, **filters)
         items = [wire.contract_out(*row) for row in page.items]
+        if target:
+            _convert(session, [row[0] for row in page.items], items, target, filters.get("on"))
         return wire.Page(items, page.total, limit, offset), {}
 
     return answer(request, build)
+
+
+def _convert(session: Session, contracts: list[Any], items: list[wire.ContractOut],
+             target: str, on: date | None) -> None:  # fmt: skip
+    """Each item's value in `target`, at the rate of its contract's signing date."""
+    parts = dict(converted_total(session, contracts, target, on or date.today()).parts)
+    for item in items:
+        if item.id in parts:
+            item.converted = wire.converted_out(parts[item.id])
 
 
 @get(
@@ -79,6 +93,7 @@ def all_contracts(
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
+    convert_to: ConvertTo = None,
 ) -> wire.Page[wire.ContractOut]:
     """Filters: programme and contractor slugs, currency, signed range, `min_value` (decimal, in
     `currency` when given). Each contract shows its title, value and quantity on `as_of`
@@ -86,7 +101,7 @@ def all_contracts(
     signed by then; `as_known_on` keeps the contracts and amendments recorded by then. Sort:
     signed (default), value, title, reference, id."""
     return _list(  # type: ignore[no-any-return]
-        request, session, "contracts", limit, offset, format, programme=programme,
+        request, session, "contracts", limit, offset, format, convert_to, programme=programme,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
         min_value=min_value, sort=sort, on=None if as_of is None else as_of_day(as_of),
         recorded_by=read_when(session, None, as_known_on).known,
@@ -116,11 +131,12 @@ def programme_contracts(
     limit: Limit = 50,
     offset: Offset = 0,
     format: FormatParam = None,
+    convert_to: ConvertTo = None,
 ) -> wire.Page[wire.ContractOut]:
     """The same filters as /api/contracts, within one programme (404 when there is none)."""
     get_programme(session, slug)
     return _list(  # type: ignore[no-any-return]
-        request, session, f"{slug}-contracts", limit, offset, format, programme=slug,
+        request, session, f"{slug}-contracts", limit, offset, format, convert_to, programme=slug,
         contractor=contractor, currency=currency, signed_from=signed_from, signed_to=signed_to,
         min_value=min_value, sort=sort, on=None if as_of is None else as_of_day(as_of),
         recorded_by=read_when(session, None, as_known_on).known,
