@@ -195,12 +195,16 @@ def db_current(ctx: click.Context) -> None:
 @click.pass_context
 def seed(ctx: click.Context) -> None:
     """Load the first data set (idempotent: a second run changes nothing)."""
+    from registry.rates import load_packaged
     from registry.schema import metadata
     from seed.load import load_first_data_set
 
     engine = _engine(ctx)
     with unit_of_work(engine) as session:
         created = load_first_data_set(session)
+        # The ECB's rates, for converted figures (a quarter of a million rows, added once).
+        if rates := load_packaged(session, actor="seed").rates:
+            created["exchange_rate"] += rates
     click.echo(
         "created: " + (", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "nothing new")
     )

@@ -19,7 +19,6 @@ from registry.nations import Nation, add_nation, nation_code
 from registry.organisations import create_organisation, find_organisation
 from registry.participation import Participation, join_programme, leave_programme, spells
 from registry.programmes import Programme, create_programme
-from registry.rates import load_packaged
 from registry.sources import add_source, cite, find_citation, find_source
 
 DATA = Path(__file__).parent / "data"
@@ -61,9 +60,6 @@ def load_first_data_set(session: Session, *, actor: str = ACTOR) -> Counter[str]
         loader.organisation(organisation)
     for programme in data["programme"]:
         loader.programme(programme)
-    loaded = load_packaged(session, actor=actor)  # the ECB's rates, for converted figures
-    if loaded.rates:
-        created["exchange_rate"] += loaded.rates
     return created
 
 

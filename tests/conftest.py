@@ -30,7 +30,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, select, text
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -41,6 +41,7 @@ from registry import database as registry_database
 from registry.database import make_engine, normalise_url, unit_of_work
 from registry.errors import RegistryError
 from registry.migrate import upgrade
+from registry.rates import load_packaged
 from registry.schema import metadata
 from registry.serve import uvicorn_options
 from registry.settings import Settings
@@ -369,7 +370,15 @@ def _load(kind: str) -> Callable[[Session], object]:
     """What a template of `kind` holds beyond the schema."""
     if kind == "nations":
         return lambda session: load_nations(session, actor="fixture")
+    if kind == "rated":
+        return _seed_and_rates
     return load_first_data_set
+
+
+def _seed_and_rates(session: Session) -> None:
+    """The first data set and the ECB's rates, as `registry seed` loads them."""
+    load_first_data_set(session)
+    load_packaged(session, actor="seed")
 
 
 def _postgres_loaded_template(admin: Engine, template: str, kind: str) -> Iterator[str]:
@@ -385,6 +394,11 @@ def _postgres_loaded_template(admin: Engine, template: str, kind: str) -> Iterat
 @pytest.fixture(scope="session")
 def postgres_seeded_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
     yield from _postgres_loaded_template(postgres_admin, postgres_template, "seeded")
+
+
+@pytest.fixture(scope="session")
+def postgres_rated_template(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
+    yield from _postgres_loaded_template(postgres_admin, postgres_template, "rated")
 
 
 @pytest.fixture(scope="session")
@@ -437,6 +451,11 @@ def _sqlite_loaded_template(empty: Path, kind: str) -> Path:
 @pytest.fixture(scope="session")
 def sqlite_seeded_template(sqlite_template: Path) -> Path:
     return _sqlite_loaded_template(sqlite_template, "seeded")
+
+
+@pytest.fixture(scope="session")
+def sqlite_rated_template(sqlite_template: Path) -> Path:
+    return _sqlite_loaded_template(sqlite_template, "rated")
 
 
 @pytest.fixture(scope="session")
@@ -529,6 +548,8 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     kind = "seeded" if "seeded" in names else "nations" if "nations" in names else "empty"
     if kind == "seeded" and "tokens" in names:
         kind = "seeded_tokens"
+    if "rated" in names:  # the first data set and the ECB's rates (a quarter million rows)
+        kind = "rated"
     yield from fresh_engine(backend, request, tmp_path / "registry.db", kind=kind)
 
 
@@ -560,6 +581,9 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             # not part of what a write changes.
             shown = [c for c in table.columns if (name, c.name) != ("api_token", "last_used_at")]
             query = select(*shown).order_by(*table.primary_key.columns)
+            if name == "exchange_rate":  # a quarter million rows: their count, last id and day
+                c = table.columns
+                query = select(func.count(), func.max(c.id), func.max(c.day), func.min(c.day))
             rows[name] = [tuple(row) for row in connection.execute(query)]
     return rows
 
@@ -585,6 +609,11 @@ def refused(engine: Engine) -> Callable[..., RegistryError]:
 @pytest.fixture
 def seeded(engine: Engine) -> None:
     """The first data set, loaded: `engine` sees this fixture's name and copies a seeded template."""
+
+
+@pytest.fixture
+def rated(engine: Engine) -> None:
+    """The first data set and the ECB's exchange rates, as `registry seed` loads both."""
 
 
 @pytest.fixture

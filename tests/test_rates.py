@@ -19,7 +19,7 @@ from registry.errors import InvalidValue
 from registry.rates import ExchangeRate, NoRate, Rates, load_rates, packaged_file, set_rate
 from tests.conftest import dump
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("rated")
 
 
 @pytest.fixture(scope="module")
