@@ -183,10 +183,12 @@ def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
     programmes = spells.join(names, on="programme_id").sort("name")
     # Per programme and currency: a nation's programmes may hold thousands of contracts, each
     # listed in its programme's report.
-    contracts = agg.totals_by(
-        frames.contracts_on(stamp.as_of).join(programmes.select("programme_id"), on="programme_id"),
-        "programme_id",
-    ).join(names.select("programme_id", pl.col("name").alias("programme")), on="programme_id")
+    theirs = frames.contracts_on(stamp.as_of).join(
+        programmes.select("programme_id"), on="programme_id"
+    )
+    contracts = agg.totals_by(theirs, "programme_id").join(
+        names.select("programme_id", pl.col("name").alias("programme")), on="programme_id"
+    )
     notes = _Footnotes(frames.cited)
     return render(
         "nation.html",
@@ -195,6 +197,7 @@ def nation_report(frames: Frames, code: str, stamp: Stamp) -> str:
         nation=nation,
         programmes=notes.annotate(programmes.to_dicts(), "participation", "membership of {name}"),
         contracts=contracts.sort("programme", "currency", nulls_last=True).to_dicts(),
+        converted=converted(theirs, stamp),
         sources=notes.sources,
     )
 

@@ -184,6 +184,8 @@ def test_reports_total_the_contracts_in_one_currency_and_name_the_rates(client):
     rate = api["converted_total"]["contracts"][0]["converted"]["rate"]
     assert f"<li>EUR {Decimal(rate).quantize(Decimal('1e-6')).normalize():f} on" in words
     assert "Total in USD" not in client.get(f"/reports/programmes/{slug}").text
+    nation = client.get("/reports/nations/NLD", params={"convert_to": "SEK"})
+    assert "Total in SEK: <strong>SEK " in " ".join(nation.text.split())
     summary = client.get("/reports/contracts", params={"convert_to": "GBP", "as_of": "2025-12-31"})
     assert "Total in GBP: <strong>GBP " in " ".join(summary.text.split())
     refused = client.get("/reports/contracts", params={"convert_to": "ALL"})

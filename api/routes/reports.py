@@ -197,12 +197,15 @@ async def nation(
     as_of: AsOf = None,
     as_known_on: AsKnownOn = None,
     format: ReportFormat = None,
+    convert_to: ConvertTo = None,
 ) -> Response[bytes]:
-    """`code` as alpha-3, alpha-2 or English name."""
+    """`code` as alpha-3, alpha-2 or English name; with `convert_to`, the contracts of its
+    programmes in that currency too, the rates used in a footnote."""
     alpha3 = nation_code(code)
     if alpha3 is None:
         raise NotFound("code", f"unknown nation {code!r}")
-    return await report_response(request, "nation", alpha3, as_of, format, as_known_on)
+    return await report_response(request, "nation", alpha3, as_of, format, as_known_on,
+                                 convert_to=convert_to)  # fmt: skip
 
 
 @get("/membership", responses=ERRORS, operation_class=REPORT,
