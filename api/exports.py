@@ -15,6 +15,7 @@ import polars as pl
 from litestar import Request, Response
 from sqlmodel import Session
 
+from registry.conversion import CONVERTED_COLUMNS, add_converted
 from registry.errors import InvalidValue
 from registry.export import (
     FileFormat,
@@ -26,7 +27,6 @@ from registry.export import (
     write_table,
     xlsx_bytes,
 )
-from registry.rates import CONVERTED_COLUMNS, add_converted
 
 
 class Format(StrEnum):

@@ -351,7 +351,7 @@ def export_command(
     with unit_of_work(_engine(ctx)) as session:
         rows = export_rows(session, kind, known_at(session, moment), day if as_of else None)
         if convert_to:
-            from registry.rates import CONVERTED_COLUMNS, add_converted, rate_currency
+            from registry.conversion import CONVERTED_COLUMNS, add_converted, rate_currency
 
             target = rate_currency(session, convert_to, "convert-to")
             add_converted(session, rows, target, day)

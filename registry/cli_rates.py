@@ -85,9 +85,9 @@ def rates_convert(ctx: click.Context, amount: str, currency: str, target: str,
                   day: str | None) -> None:  # fmt: skip
     """Convert AMOUNT of CURRENCY into TARGET at the rate of --on, with the rate used."""
     from registry.checks import Checks
+    from registry.conversion import Rates, rate_currency
     from registry.errors import InvalidValue
     from registry.money import format_minor, to_minor
-    from registry.rates import Rates, rate_currency
 
     checks = Checks()
     when = checks.date(day, "on").start if day else date.today()

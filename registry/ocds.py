@@ -64,7 +64,7 @@ BUDGET_BREAKDOWN = (
     "ocds_budget_breakdown_extension/master/extension.json"
 )
 """The budget breakdown extension's extension.json as its publisher names it: declared, never
-fetched (its schema and codelist are in ../shared/ocds/extensions for the tests)."""
+fetched (its schema and codelist are in tests/ocds/extensions for the tests)."""
 EXTENSIONS = [BUDGET_BREAKDOWN]
 
 _encoder = msgspec.json.Encoder(decimal_format="number")

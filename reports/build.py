@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from registry.conversion import Rates, contract_currencies, rate_currency
 from registry.database import make_engine
 from registry.export import replacing
 from registry.history import Known
-from registry.rates import Rates, contract_currencies, rate_currency
 from reports import documents
 from reports.frames import Frames, load_frames
 from reports.render import Stamp

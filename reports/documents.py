@@ -11,12 +11,12 @@ from typing import Any
 
 import polars as pl
 
+from registry.conversion import Rates
 from registry.dates import PartialDate, Precision
 from registry.diff import spell_changes
 from registry.errors import NotFound
 from registry.history import in_force_frame
 from registry.participation import Term
-from registry.rates import Rates
 from reports import aggregate as agg
 from reports.charts import fleet_chart, membership_timeline
 from reports.frames import Frames

@@ -34,7 +34,8 @@ from registry.ocds import (
 from seed.synthetic import build_synthetic
 from tests.test_api_writes import editor, send
 
-OCDS = Path(__file__).resolve().parents[2] / "shared" / "ocds"
+OCDS = Path(__file__).resolve().parent / "ocds"
+"""The standard's schemas and codelists, kept beside the tests (Apache-2.0): no network."""
 """The standard's schemas and codelists, and the budget breakdown extension (beside the project)."""
 CORE = OCDS / "1.1.5"
 EXTENSION = OCDS / "extensions" / "budget_breakdown"

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
 from registry.cli import main
+from registry.conversion import NoRate, Rates
 from registry.database import unit_of_work
 from registry.errors import InvalidValue
-from registry.rates import ExchangeRate, NoRate, Rates, load_rates, packaged_file, set_rate
+from registry.rates import ExchangeRate, load_rates, packaged_file, set_rate
 from tests.conftest import dump
 
 pytestmark = pytest.mark.usefixtures("rated")

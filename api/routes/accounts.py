@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import Session
 
 from api import wire
+from api import wire_accounts as accounts_wire
 from api.deps import ADMIN, BEARER
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.routes.params import Limit, Offset
@@ -66,43 +67,44 @@ def _user(session: Session, username: str) -> User:
 
 @get("/api/users", sync_to_thread=False, opt=ADMIN, security=BEARER, summary="Users (admins)",
      responses=READ_DENIED)  # fmt: skip
-def users(session: NamedDependency[Session]) -> list[wire.UserOut]:
+def users(session: NamedDependency[Session]) -> list[accounts_wire.UserOut]:
     """Every user by name: role, whether active, whether a password change is due, last
     sign-in to the staff pages."""
-    return [wire.user_out(u) for u in list_users(session)]
+    return [accounts_wire.user_out(u) for u in list_users(session)]
 
 
 @post("/api/users", opt=ADMIN, security=BEARER, summary="Add a user (admins)",
-      responses=WRITE_ERRORS, operation_class=documented(body=wire.UserIn))  # fmt: skip
+      responses=WRITE_ERRORS, operation_class=documented(body=accounts_wire.UserIn))  # fmt: skip
 async def add(
-    request: Request[Any, Any, Any], data: JSONBody[wire.UserIn]
-) -> Response[wire.NewPassword]:
+    request: Request[Any, Any, Any], data: JSONBody[accounts_wire.UserIn]
+) -> Response[accounts_wire.NewPassword]:
     """Answers a one-time password, shown only here: the user must change it at their first
     sign-in."""
     actor = _caller(request).username
 
-    def write(session: Session) -> wire.NewPassword:
+    def write(session: Session) -> accounts_wire.NewPassword:
         user, password = add_account(session, username=data.username, role=data.role, actor=actor)
-        return wire.NewPassword(wire.user_out(user), password)
+        return accounts_wire.NewPassword(accounts_wire.user_out(user), password)
 
     return Response(await _hashing(request, write), status_code=201)
 
 
 @get("/api/users/{username:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
      summary="One user (admins)", responses=READ_DENIED)  # fmt: skip
-def user(session: NamedDependency[Session], username: FromPath[str]) -> wire.UserOut:
-    return wire.user_out(_user(session, username))
+def user(session: NamedDependency[Session], username: FromPath[str]) -> accounts_wire.UserOut:
+    return accounts_wire.user_out(_user(session, username))
 
 
 @patch("/api/users/{username:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
        summary="Change a user's role, or disable or enable them (admins)",
-       responses=WRITE_ERRORS, operation_class=documented(body=wire.UserPatch))  # fmt: skip
+       responses=WRITE_ERRORS,
+       operation_class=documented(body=accounts_wire.UserPatch))  # fmt: skip
 def change_user(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     username: FromPath[str],
-    data: JSONBody[wire.UserPatch],
-) -> wire.UserOut:
+    data: JSONBody[accounts_wire.UserPatch],
+) -> accounts_wire.UserOut:
     """A disabled user's sessions and tokens stop working at once. The registry always keeps an
     active admin: the last one can be neither disabled nor given another role (409)."""
     actor = _caller(request).username
@@ -112,19 +114,21 @@ def change_user(
         found = set_role(session, username=username, role=changes["role"], actor=actor)
     if "active" in changes:
         found = set_active(session, username=username, active=changes["active"], actor=actor)
-    return wire.user_out(found)
+    return accounts_wire.user_out(found)
 
 
 @post("/api/users/{username:str}/reset-password", opt=ADMIN, security=BEARER, status_code=200,
       summary="Reset a user's password (admins)", responses=WRITE_ERRORS)  # fmt: skip
-async def reset(request: Request[Any, Any, Any], username: FromPath[str]) -> wire.NewPassword:
+async def reset(
+    request: Request[Any, Any, Any], username: FromPath[str]
+) -> accounts_wire.NewPassword:
     """A one-time password, shown only here, to be changed at the next sign-in; the user's open
     sessions end. Their tokens keep working (revoke them apart)."""
     actor = _caller(request).username
 
-    def write(session: Session) -> wire.NewPassword:
+    def write(session: Session) -> accounts_wire.NewPassword:
         password = reset_password(session, username=username, actor=actor)
-        return wire.NewPassword(wire.user_out(_user(session, username)), password)
+        return accounts_wire.NewPassword(accounts_wire.user_out(_user(session, username)), password)
 
     return await _hashing(request, write)
 
@@ -135,26 +139,32 @@ def tokens(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     user: FromQuery[str | None] = None,
-) -> list[wire.TokenOut]:
+) -> list[accounts_wire.TokenOut]:
     """Newest first: hint, created, last used (to the minute), expiry, state. Admins see every
     token (`user` to pick one person's); anyone else their own."""
     rows = tokens_seen_by(session, _caller(request), user)
-    return [wire.token_out(token, owner, token_state(token, owner)) for token, owner in rows]
+    return [
+        accounts_wire.token_out(token, owner, token_state(token, owner)) for token, owner in rows
+    ]
 
 
 @post("/api/tokens", sync_to_thread=False, opt=ANYONE, security=BEARER,
       summary="Create an API token", responses=WRITE_ERRORS,
-      operation_class=documented(body=wire.TokenIn))  # fmt: skip
+      operation_class=documented(body=accounts_wire.TokenIn))  # fmt: skip
 def create_token(
-    request: Request[Any, Any, Any], session: NamedDependency[Session], data: JSONBody[wire.TokenIn]
-) -> Response[wire.NewToken]:
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: JSONBody[accounts_wire.TokenIn],
+) -> Response[accounts_wire.NewToken]:
     """For yourself, or (admins) for `user`; it works for `expires_in_days` (default 90). The
     secret is shown only in this answer."""
     row, secret = create_token_as(
         session, _caller(request), username=data.user, days=data.expires_in_days
     )
     owner = _user(session, data.user or _caller(request).username)
-    body = wire.NewToken(wire.token_out(row, owner, token_state(row, owner)), secret)
+    body = accounts_wire.NewToken(
+        accounts_wire.token_out(row, owner, token_state(row, owner)), secret
+    )
     return Response(body, status_code=201)
 
 

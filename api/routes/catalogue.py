@@ -18,6 +18,7 @@ from api.exports import Format, export, wanted
 from api.routes.params import AsKnownOn, AsOf, ConvertTo, FormatParam, Limit, Offset, read_when
 from registry.audit import Change, ChangeSet
 from registry.choices import NationKind, OrganisationKind
+from registry.conversion import converted_total, rate_currency
 from registry.errors import InvalidValue, NotFound
 from registry.history import When
 from registry.nations import get_nation, list_nations
@@ -25,7 +26,6 @@ from registry.organisations import get_organisation, list_organisations
 from registry.participation import nation_programmes_on
 from registry.programme_terms import ProgrammeTerm, standing_on
 from registry.programmes import Programme
-from registry.rates import converted_total, rate_currency
 from registry.search import ACCOUNT_ENTITIES, changes_page, contracts_page
 
 

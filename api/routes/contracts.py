@@ -34,9 +34,9 @@ from api.routes.params import (
 from registry.amendments import amend_contract, amendments, void_contract
 from registry.checks import MAX_INT
 from registry.contracts import add_contract
+from registry.conversion import converted_total, rate_currency
 from registry.errors import NotFound, RegistryError
 from registry.programmes import get_programme
-from registry.rates import converted_total, rate_currency
 from registry.search import contracts_page
 
 

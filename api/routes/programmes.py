@@ -27,13 +27,13 @@ from api.routes.params import (
     read_when,
 )
 from registry.choices import Category, ProgrammeStatus
+from registry.conversion import converted_total, rate_currency
 from registry.history import When
 from registry.programmes import (
     create_programme,
     delete_programme,
     update_programme,
 )
-from registry.rates import converted_total, rate_currency
 from registry.search import contracts_page, programmes_page
 from registry.views import programme_view
 

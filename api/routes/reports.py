@@ -17,10 +17,10 @@ from sqlmodel import Session
 from api.cache import AnswerCache
 from api.docs import BINARY, CONVERTING, READ_ERRORS, UNAVAILABLE, documented
 from api.routes.params import AS_OF_PATTERN, AsKnownOn, AsOf, ConvertTo, as_of_day, known_on
+from registry.conversion import Rates, contract_currencies, rate_currency
 from registry.errors import BadParameter, NotFound, Unavailable
 from registry.history import known_at
 from registry.nations import nation_code
-from registry.rates import Rates, contract_currencies, rate_currency
 from reports import documents
 from reports.build import render
 from reports.frames import load_frames, report_scope
