@@ -24,19 +24,14 @@ from registry.amendments import void_contract
 from registry.cli import main
 from registry.contracts import add_contract
 from registry.money import exponent
-from registry.ocds import (
-    BUDGET_BREAKDOWN,
-    compile_releases,
-    encode,
-    record_package,
-    release_package,
-)
+from registry.ocds import BUDGET_BREAKDOWN, encode, record_package, release_package
+from registry.ocds_merge import compile_releases
 from seed.synthetic import build_synthetic
 from tests.test_api_writes import editor, send
 
 OCDS = Path(__file__).resolve().parent / "ocds"
-"""The standard's schemas and codelists, kept beside the tests (Apache-2.0): no network."""
-"""The standard's schemas and codelists, and the budget breakdown extension (beside the project)."""
+"""The standard's schemas and codelists and the budget breakdown extension, kept beside the tests
+(Apache-2.0): no network."""
 CORE = OCDS / "1.1.5"
 EXTENSION = OCDS / "extensions" / "budget_breakdown"
 PUBLISHED = "https://standard.open-contracting.org/schema/1__1__5/"
