@@ -40,10 +40,13 @@ class Nation(SQLModel, table=True):
 
 
 def nation_code(value: Any) -> str | None:
-    """The alpha-3 code for an alpha-3 / alpha-2 code or English name; None when unknown."""
+    """The alpha-3 code for an alpha-3 / alpha-2 code or English name, also as running text
+    spells it ("the Netherlands", "the United Kingdom"); None when unknown."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
+    if text.casefold().startswith("the ") and len(text) > 4:
+        text = text[4:].strip()
     if text.casefold() in _ALIASES:
         return _ALIASES[text.casefold()]
     try:

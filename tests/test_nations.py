@@ -13,7 +13,10 @@ from registry.nations import Nation, add_nation, find_nation, list_nations, nati
     ("text", "code"),
     [("SWE", "SWE"), ("se", "SWE"), ("Sweden", "SWE"), ("Czechia", "CZE"),
      ("Czech Republic", "CZE"), ("Türkiye", "TUR"), ("Turkey", "TUR"),
-     ("United Kingdom", "GBR"), ("North Macedonia", "MKD"), ("Atlantis", None), ("", None)],
+     ("United Kingdom", "GBR"), ("North Macedonia", "MKD"), ("Atlantis", None), ("", None),
+     # As running text spells them (the summit's text: "the Netherlands").
+     ("the Netherlands", "NLD"), ("The United Kingdom", "GBR"), ("the United States", "USA"),
+     ("the", None), ("the Atlantis", None)],
 )  # fmt: skip
 def test_nation_codes_from_codes_and_names(text, code):
     assert nation_code(text) == code
