@@ -27,6 +27,7 @@ from registry.conversion import Converted, Total
 from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.diff import Diff
+from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
 from registry.money import exponent, format_minor
 from registry.nations import Nation
@@ -79,6 +80,26 @@ OptionalIsoDate = Annotated[
         extra_json_schema={"anyOf": [*_DATES, {"maxLength": 0}]},
     ),
 ]
+
+
+class SpanIn(Struct, forbid_unknown_fields=True, rename={"earliest": "from", "latest": "to"}):
+    """A date known only to fall somewhere from one date to another (both included); answers
+    write it as an ISO 8601 interval, `2025-01-01/2025-06-24`."""
+
+    earliest: IsoDate
+    latest: IsoDate
+
+
+def span_text(value: Any, field: str = "signed") -> Any:
+    """A span as the registry's rules read it (`2025-01/2025-06-24`); anything else as it is.
+    In JSON a span is an object, as the document says: an interval in a string is refused."""
+    if isinstance(value, SpanIn):
+        return f"{value.earliest}/{value.latest}"
+    if isinstance(value, str) and "/" in value:
+        raise InvalidValue(field, 'give a span as {"from": ..., "to": ...}')
+    return value
+
+
 Amount = Annotated[
     str, Meta(description="Decimal amount, never a float", examples=["4700000000.00"])
 ]
@@ -480,7 +501,13 @@ class ContractIn(Struct, forbid_unknown_fields=True):
     title: Title
     kind: ContractKindChoice
     reference: Reference | None = None
-    signed: OptionalIsoDate | None = None
+    signed: Annotated[
+        OptionalIsoDate | SpanIn | None,
+        Meta(
+            description='A date, or `{"from", "to"}` when it is known only to fall '
+            "between two dates"
+        ),
+    ] = None
     value: MoneyIn | None = None
     contractor: Annotated[str | None, Meta(description="organisation slug")] = None
     awarding_organisation: Annotated[str | None, Meta(description="organisation slug")] = None

@@ -46,18 +46,18 @@ class Checks:
     def optional_choice(self, kind: type[E], value: Any, field: str) -> E | None:
         return None if value is None else self.choice(kind, value, field)
 
-    def date(self, value: Any, field: str) -> PartialDate:
+    def date(self, value: Any, field: str, *, spans: bool = False) -> PartialDate:
         try:
-            parsed = PartialDate.parse(value)
+            parsed = PartialDate.parse(value, spans=spans)
         except ValueError as error:
             self.fail(field, str(error))
             return PartialDate.parse("1900")
-        if parsed.start.year not in YEARS:
+        if parsed.start.year not in YEARS or parsed.end.year not in YEARS:
             self.fail(field, f"{parsed} must fall in the years {YEARS[0]} to {YEARS[-1]}")
         return parsed
 
-    def optional_date(self, value: Any, field: str) -> PartialDate | None:
-        return None if value is None or value == "" else self.date(value, field)
+    def optional_date(self, value: Any, field: str, *, spans: bool = False) -> PartialDate | None:
+        return None if value is None or value == "" else self.date(value, field, spans=spans)
 
     def text(self, value: Any, field: str, *, max_length: int = 200) -> str:
         if not isinstance(value, str) or not value.strip():

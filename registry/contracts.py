@@ -40,6 +40,9 @@ class Contract(SQLModel, table=True):
     kind: str = Field(max_length=12)
     signed: date | None = Field(default=None, index=True)
     signed_precision: str | None = Field(default=None, max_length=5)
+    signed_until: date | None = None
+    """The latest day it may have been signed: the end of its period (a span's latest day), so
+    a filter takes in every contract that may fall in its range."""
     value_minor: int | None = Field(default=None, sa_type=BigInteger)
     """Value in the currency's minor units (cents); None when not published."""
     currency: str | None = Field(default=None, max_length=3)
@@ -52,7 +55,7 @@ class Contract(SQLModel, table=True):
 
     @property
     def signed_on(self) -> PartialDate | None:
-        return PartialDate.stored(self.signed, self.signed_precision)
+        return PartialDate.stored(self.signed, self.signed_precision, self.signed_until)
 
     @property
     def amount(self) -> str | None:
@@ -105,7 +108,7 @@ def contract_columns(
     title_ = checks.text(title, "title", max_length=300)
     kind_ = checks.choice(ContractKind, kind, "kind")
     reference_ = checks.optional_text(reference, "reference", max_length=100)
-    signed_ = checks.optional_date(signed, "signed")
+    signed_ = checks.optional_date(signed, "signed", spans=True)
     value_minor, currency_ = check_value(checks, amount, currency)
     contractor_ = check_organisation(session, checks, contractor, "contractor", find)
     awarding = check_organisation(session, checks, awarding_organisation, "awarding_organisation",
@@ -123,6 +126,7 @@ def contract_columns(
         "kind": kind_.value,
         "signed": signed_.start if signed_ else None,
         "signed_precision": signed_.precision.value if signed_ else None,
+        "signed_until": signed_.end if signed_ else None,
         "value_minor": value_minor,
         "currency": currency_,
         "quantity": quantity_,

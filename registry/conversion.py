@@ -173,7 +173,8 @@ def add_converted(
         row.update(dict.fromkeys(CONVERTED_COLUMNS))
         if not row.get("amount") or not row.get("currency"):
             continue
-        signed = PartialDate.parse(row["signed"]).start if row.get("signed") else fallback
+        text = row.get("signed")
+        signed = PartialDate.parse(text, spans=True).start if text else fallback
         done = rates.convert(to_minor(row["amount"], row["currency"]), row["currency"], target,
                              signed)  # fmt: skip
         row.update(converted_amount=format_minor(done.minor, target), converted_currency=target,

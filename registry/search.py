@@ -148,8 +148,8 @@ def contracts_page(
         filters.append(col(Contract.contractor_id) == _id_of(session, Organisation, contractor))
     if code:
         filters.append(value["currency"] == code)
-    if signed_from:
-        filters.append(col(Contract.signed) >= signed_from)
+    if signed_from:  # every contract that may have been signed then: its latest possible day
+        filters.append(func.coalesce(Contract.signed_until, Contract.signed) >= signed_from)
     if signed_to:
         filters.append(col(Contract.signed) <= signed_to)
     if minimum is not None:

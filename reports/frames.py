@@ -26,7 +26,7 @@ from registry.sources import Citation, Source
 
 _DATES = {
     "programmes": ["launched"], "nations": ["nato_member_since"],
-    "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed"],
+    "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed", "signed_until"],
     "amendments": ["effective"],
     "standings": ["valid_from", "valid_to"],
     "fleet_events": ["event_date"], "citations": ["published"],
@@ -217,6 +217,7 @@ def _contracts(known: Known, scope: Scope) -> Select[Any]:
     return (
         select(
             c.id, c.programme_id, c.reference, c.title, c.kind, c.signed, c.signed_precision,
+            c.signed_until,
             c.value_minor, c.currency, k.c.name.label("contractor"), a.c.name.label("agency"),
             c.quantity, c.item,
         )

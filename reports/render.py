@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from registry.choices import label
-from registry.dates import PartialDate, Precision
+from registry.dates import PartialDate
 from registry.money import format_minor
 
 STYLESHEET = Path(__file__).parent / "static" / "print.css"
@@ -34,11 +34,11 @@ class Stamp:
     """The `registry.rates.Rates` to convert with (read with the frames)."""
 
 
-def when(day: date | None, precision: str | None = "day") -> str:
-    """A date as known: "2012", "July 2016", "24 June 2025"; a dash when unknown."""
-    if day is None:
-        return "—"
-    return PartialDate(day, Precision(precision or "day")).label()
+def when(day: date | None, precision: str | None = "day", until: date | None = None) -> str:
+    """A date as known: "2012", "July 2016", "24 June 2025", "between 1 January 2025 and 24
+    June 2025" (a span: `until` its latest day); a dash when unknown."""
+    found = PartialDate.stored(day, precision or "day", until)
+    return found.label() if found else "—"
 
 
 def money(minor: int | None, currency: str | None) -> str:

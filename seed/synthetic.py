@@ -27,6 +27,7 @@ from registry.choices import (
     Role,
 )
 from registry.database import unit_of_work
+from registry.dates import PartialDate, Precision
 from registry.participation import FULL_SHARE_BP
 from registry.programme_terms import SINCE
 from registry.programme_versions import DESCRIBED
@@ -276,6 +277,7 @@ def _contracts(
                 "reference": f"C-{programme:05d}-{n:05d}",
                 "title": f"Synthetic {kind} contract {n}",
                 "kind": kind, "signed": signed, "signed_precision": precision,
+                "signed_until": PartialDate(signed, Precision(precision)).end,
                 "value_minor": value, "currency": currency,
                 "quantity": rng.randint(1, 50) if buys else None, "item": "unit" if buys else None,
                 "note": None, "version": 1,

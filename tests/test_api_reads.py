@@ -289,7 +289,7 @@ def test_contract_value_is_a_decimal_string_with_its_currency(client: TestClient
     (contract,) = page["items"]
     assert contract["value"] == {"amount": "4700000000.00", "currency": "EUR"}
     assert (contract["programme"], contract["signed"], contract["awarding_organisation"]) == (
-        "nspa-munitions-frameworks", "2025", "nspa",
+        "nspa-munitions-frameworks", "2025-01-01/2025-06-24", "nspa",
     )  # fmt: skip
     first = get_ok(client, "/api/programmes/mmf/contracts", sort="signed", limit=1)["items"][0]
     assert (first["reference"], first["value"], first["quantity"]) == ("mmf-order-2016", None, 2)

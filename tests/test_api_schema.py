@@ -39,6 +39,7 @@ DATA_RULE_FIELDS = {
     # Pairs of parameters that must come in order (a diff's `to` not before its `from`) or not
     # together (dates and moments): no schema says how one parameter bounds another.
     "from", "to", "known_to", "since",
+    "signed",  # a span of signing dates whose `to` falls before its `from`
 }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def amend(client, tokens, id_, body, **headers):
 
 def test_an_amendment_holds_from_its_date_and_the_signed_value_before(client, tokens):
     signed = contract(client)
-    assert (signed["signed"], signed["value"]) == ("2025", {"amount": "4700000000.00",
+    assert (signed["signed"], signed["value"]) == ("2025-01-01/2025-06-24", {"amount": "4700000000.00",
                                                             "currency": "EUR"})  # fmt: skip
     known_before = recorded_at(client, newest_change(client)["change_set"])
     response = amend(client, tokens, signed["id"],

@@ -47,6 +47,8 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     downgrade(engine, "0001")  # drops the user tables, which the seed leaves empty
     upgrade(engine)
     after = dump(engine)
+    # Below 0018 a contract has no latest signing day: a span comes back as its earliest day.
+    before["contract"] = _spans_as_days(before["contract"])
     # The data version is no data but a counter for readers' caches: made anew, it starts at
     # the number of changes, which is never below the transactions that made them.
     assert after.pop("data_version")[0][1] >= before.pop("data_version")[0][1]
@@ -55,6 +57,23 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     assert len(after.pop("change_set")) >= len(before.pop("change_set")) > 0
     assert _without_record_time(after) == _without_record_time(before)
     assert after == before
+
+
+def _spans_as_days(rows):
+    """Contract rows as a database that never had spans holds them: the earliest day, known to
+    the day."""
+    names = metadata.tables["contract"].columns.keys()
+    precision, until, signed = (names.index(n) for n in ("signed_precision", "signed_until",
+                                                          "signed"))  # fmt: skip
+    fixed = []
+    for row in rows:
+        if row[precision] == "span":
+            row = list(row)
+            row[precision], row[until] = "day", row[signed]
+            row = tuple(row)
+        fixed.append(row)
+    assert fixed != rows, "the first data set holds a span (the munitions contracts)"
+    return fixed
 
 
 def _without_record_time(rows):

@@ -167,7 +167,10 @@ def create(
 
 
 def _money_flat(fields: dict[str, Any]) -> dict[str, Any]:
-    """A body's `value` object as the rule functions' `amount` and `currency`."""
+    """A body's `value` object as the rule functions' `amount` and `currency` (and a span of
+    signing dates as the rules read one)."""
+    if "signed" in fields:
+        fields["signed"] = wire.span_text(fields["signed"])
     value = fields.pop("value", None)
     return {**fields, "amount": value.amount if value else None,
             "currency": value.currency if value else None}  # fmt: skip
