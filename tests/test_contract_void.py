@@ -128,16 +128,27 @@ def test_an_editor_voids_a_contract_from_its_page_with_a_reason(client, staff, e
     assert client.get(path).status_code == 403
 
 
-def test_the_cli_voids_a_contract_and_names_what_it_refuses(engine):
-    url = engine.url.render_as_string(hide_password=False)
+def _munitions(engine) -> Contract:
     with Session(engine) as session:
-        munitions = session.exec(
-            select(Contract).join(Programme).where(Programme.slug == SLUG)
-        ).first()
-        assert munitions is not None
-    run = lambda *args: CliRunner().invoke(  # noqa: E731
-        main, list(args), env={"REGISTRY_DATABASE_URL": url}
-    )
+        found = session.exec(select(Contract).join(Programme).where(Programme.slug == SLUG)).first()
+    assert found is not None
+    return found
+
+
+def _cli(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    return lambda *args: CliRunner().invoke(main, list(args), env={"REGISTRY_DATABASE_URL": url})
+
+
+def _newest_change(engine) -> Change:
+    with Session(engine) as session:
+        change = session.exec(select(Change).order_by(Change.id.desc())).first()  # type: ignore[union-attr]
+    assert change is not None
+    return change
+
+
+def test_the_cli_voids_a_contract_and_names_what_it_refuses(engine):
+    munitions, run = _munitions(engine), _cli(engine)
     before = dump(engine)
     blank = run("contract", "void", str(munitions.id), "--reason", " ")
     assert (blank.exit_code, blank.output) == (1, "error: reason: must not be empty\n")
@@ -146,22 +157,12 @@ def test_the_cli_voids_a_contract_and_names_what_it_refuses(engine):
     assert dump(engine) == before
     done = run("contract", "void", str(munitions.id), "--reason", "entered twice", "--actor", "ops")
     assert (done.exit_code, done.output) == (0, f"contract {munitions.id} voided\n")
-    with Session(engine) as session:
-        change = session.exec(select(Change).order_by(Change.id.desc())).first()  # type: ignore[union-attr]
-        assert change is not None
-        assert (change.action, change.actor, change.entity_id) == ("void", "ops", munitions.id)
+    change = _newest_change(engine)
+    assert (change.action, change.actor, change.entity_id) == ("void", "ops", munitions.id)
 
 
 def test_the_cli_amends_a_contract_and_names_a_bad_field(engine):
-    url = engine.url.render_as_string(hide_password=False)
-    with Session(engine) as session:
-        munitions = session.exec(
-            select(Contract).join(Programme).where(Programme.slug == SLUG)
-        ).first()
-        assert munitions is not None
-    run = lambda *args: CliRunner().invoke(  # noqa: E731
-        main, list(args), env={"REGISTRY_DATABASE_URL": url}
-    )
+    munitions, run = _munitions(engine), _cli(engine)
     before = dump(engine)
     bad = run("contract", "amend", str(munitions.id), "--quantity", "many")
     assert (bad.exit_code, bad.output) == (1, "error: quantity: 'many' is not a whole number\n")
@@ -169,8 +170,6 @@ def test_the_cli_amends_a_contract_and_names_a_bad_field(engine):
     done = run("contract", "amend", str(munitions.id), "--amount", "5000000000", "--currency",
                "EUR", "--effective", "2026-01")  # fmt: skip
     assert (done.exit_code, done.output) == (0, f"contract {munitions.id} amended\n")
-    with Session(engine) as session:
-        change = session.exec(select(Change).order_by(Change.id.desc())).first()  # type: ignore[union-attr]
-        assert change is not None
-        assert change.after is not None
-        assert change.after["amendment"]["value_minor"] == 500_000_000_000
+    change = _newest_change(engine)
+    assert change.after is not None
+    assert change.after["amendment"]["value_minor"] == 500_000_000_000
