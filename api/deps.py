@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Callable
+from typing import Any, TypeVar
 
 import anyio
 from litestar import Request
@@ -18,6 +18,8 @@ from registry.errors import StaleVersion, Unauthorized
 from registry.settings import Settings
 from registry.token_use import TokenUses
 from registry.users import User, require_role, token_row
+
+T = TypeVar("T")
 
 
 async def provide_session(state: State) -> AsyncGenerator[Session, None]:
@@ -96,3 +98,15 @@ ADMIN = {"role": UserRole.ADMIN}
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+async def in_worker(request: Request[Any, Any, Any], write: Callable[[Session], T]) -> T:
+    """Run a slow write (one that hashes a password) in a worker thread, in a transaction of its
+    own, so the event loop goes on serving and no pooled connection waits on the loop."""
+    engine = request.app.state.engine
+
+    def run() -> T:
+        with unit_of_work(engine) as session:
+            return write(session)
+
+    return await anyio.to_thread.run_sync(run)

@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from registry.choices import UserRole
-from registry.database import unit_of_work
+from registry.cli_session import command_session
 from registry.users import MAX_TOKEN_DAYS, TOKEN_DAYS
 
 ROLES = click.Choice([role.value for role in UserRole])
@@ -16,12 +16,6 @@ ROLES = click.Choice([role.value for role in UserRole])
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
-
-
-def _session(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from registry.cli import _engine
-
-    return unit_of_work(_engine(ctx))
 
 
 @click.group()
@@ -42,7 +36,7 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         add_user(session, username=name, role=role, password=password, actor="cli")
     click.echo(f"user {name} added as {role}")
 
@@ -53,7 +47,7 @@ def user_list(ctx: click.Context) -> None:
     """Every user: name, role, state, last sign-in."""
     from registry.accounts import list_users
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         users = list_users(session)
     click.echo(f"{'user':<24} {'role':<7} {'state':<9} last sign-in")
     for found in users:
@@ -73,7 +67,7 @@ def user_role(ctx: click.Context, name: str, role: str) -> None:
     """Give user NAME another ROLE."""
     from registry.accounts import set_role
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         set_role(session, username=name, role=role, actor="cli")
     click.echo(f"user {name} is now {role}")
 
@@ -85,7 +79,7 @@ def user_disable(ctx: click.Context, name: str) -> None:
     """Disable user NAME: their sessions and tokens stop working at once."""
     from registry.accounts import set_active
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         set_active(session, username=name, active=False, actor="cli")
     click.echo(f"user {name} disabled")
 
@@ -97,7 +91,7 @@ def user_enable(ctx: click.Context, name: str) -> None:
     """Enable user NAME again."""
     from registry.accounts import set_active
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         set_active(session, username=name, active=True, actor="cli")
     click.echo(f"user {name} enabled")
 
@@ -110,7 +104,7 @@ def user_reset(ctx: click.Context, name: str) -> None:
     changed at the next sign-in."""
     from registry.accounts import reset_password
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         password = reset_password(session, username=name, actor="cli")
     click.echo(f"one-time password for {name}; it is shown only now and must be changed:")
     click.echo(password)
@@ -130,7 +124,7 @@ def token_create(ctx: click.Context, name: str, days: int) -> None:
     """Create an API token for user NAME and print it once, alone on the last line."""
     from registry.users import create_token
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         row, secret = create_token(session, username=name, actor="cli", days=days)
     expires = _when(row.expires_at)
     click.echo(f"token {row.hint}… for {name}, working until {expires} UTC; it is shown only now:")
@@ -147,7 +141,7 @@ def token_list(ctx: click.Context, user: str | None, name: str | None) -> None:
     name = name or user
     from registry.accounts import list_tokens, token_state
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         rows = list_tokens(session, name)
     click.echo(
         f"{'id':>5} {'user':<20} {'hint':<12} {'created':<16} {'last used':<16} {'expires':<16} "
@@ -169,7 +163,7 @@ def token_revoke(ctx: click.Context, token: str) -> None:
     `registry token list`."""
     from registry.users import find_token_id, revoke_token
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         row = revoke_token(session, token_id=find_token_id(session, token), actor="cli")
     click.echo(f"token {row.id} ({row.hint}…) revoked")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.database import unit_of_work
+from registry.cli_session import command_session
 
 
 @click.group()
@@ -37,9 +37,8 @@ def contract_amend(
 ) -> None:
     """Amend contract CONTRACT_ID (its id in the API) from a date, or correct it."""
     from registry.amendments import amend_contract
-    from registry.cli import _engine
 
-    with unit_of_work(_engine(ctx)) as session:
+    with command_session(ctx) as session:
         amend_contract(
             session, contract_id=contract_id, effective=effective, title=title, amount=amount,
             currency=currency, quantity=quantity, note=note, correction=correction, actor=actor,
@@ -56,9 +55,8 @@ def contract_void(ctx: click.Context, contract_id: int, reason: str, actor: str)
     """Void contract CONTRACT_ID, recorded by mistake: it leaves every list and total, and stays
     in the history (reads as known before still show it)."""
     from registry.amendments import void_contract
-    from registry.cli import _engine
 
-    with unit_of_work(_engine(ctx)) as session:
+    with command_session(ctx) as session:
         void_contract(session, contract_id=contract_id, reason=reason, actor=actor)
     click.echo(f"contract {contract_id} voided")
 

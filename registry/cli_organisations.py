@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from registry.choices import OrganisationKind
-from registry.database import unit_of_work
+from registry.cli_session import command_session
 
 if TYPE_CHECKING:
     from registry.organisations import Organisation
@@ -18,12 +18,6 @@ ACTOR = click.option(
 # The kind is checked by the registry's rule (as from the API and the forms), so a bad one is
 # `error: kind: …` like every other refused value; the help still names the kinds.
 KINDS = ", ".join(kind.value for kind in OrganisationKind)
-
-
-def _session(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from registry.cli import _engine
-
-    return unit_of_work(_engine(ctx))
 
 
 @click.group()
@@ -44,7 +38,7 @@ def organisation_add(
     """Add organisation SLUG (lower-case letters, digits and hyphens)."""
     from registry.organisations import create_organisation
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         made = create_organisation(
             session, slug=slug, name=name, kind=kind, country=country, actor=actor
         )
@@ -70,7 +64,7 @@ def organisation_edit(
 
     given = {"name": name, "kind": kind, "country": country}
     changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         changed = update_organisation(session, slug=slug, actor=actor, **changes)
         said, wrote = _said(changed), bool(recorded(session))
     click.echo(f"changed {said}" if wrote else f"nothing to change: {said}")
@@ -88,7 +82,7 @@ def organisation_list(ctx: click.Context, kind: str | None) -> None:
         checks = Checks()
         checks.choice(OrganisationKind, kind, "kind")
         checks.done()
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         found = list_organisations(session, kind=kind)
         lines = [_line(o) for o in found]
     click.echo(f"{'slug':<32} {'kind':<15} {'country':<7} name")

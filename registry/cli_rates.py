@@ -7,13 +7,7 @@ from pathlib import Path
 
 import click
 
-from registry.database import unit_of_work
-
-
-def _session(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from registry.cli import _engine
-
-    return unit_of_work(_engine(ctx))
+from registry.cli_session import command_session
 
 
 @click.group()
@@ -33,7 +27,7 @@ def rates_load(ctx: click.Context, file: Path | None, actor: str) -> None:
     days the registry does not hold yet are added, so loading twice adds nothing."""
     from registry.rates import load_file, load_packaged
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         done = (
             load_packaged(session, actor=actor)
             if file is None
@@ -57,7 +51,7 @@ def rates_set(ctx: click.Context, currency: str, day: str, per_eur: str, actor: 
     currency the ECB does not quote; it replaces that day's rate."""
     from registry.rates import set_rate
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         set_rate(session, currency=currency, day=day, per_eur=per_eur, actor=actor)
     click.echo(f"rate: {per_eur} {currency.upper()} per EUR on {day}")
 
@@ -68,7 +62,7 @@ def rates_list(ctx: click.Context) -> None:
     """Every currency with rates: the first and last day, and how many days."""
     from registry.rates import coverage
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         rows = coverage(session)
     click.echo(f"{'currency':<9} {'first':<10} {'last':<10} days")
     for currency, first, last, days in rows:
@@ -92,7 +86,7 @@ def rates_convert(ctx: click.Context, amount: str, currency: str, target: str,
     checks = Checks()
     when = checks.date(day, "on").start if day else date.today()
     checks.done()
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         source = rate_currency(session, currency, "currency")
         wanted = rate_currency(session, target, "target")
         try:

@@ -10,17 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from registry.database import unit_of_work
+from registry.cli_session import command_session
 
 ACTOR = click.option(
     "--actor", default="cli", show_default=True, help="Name recorded on each change."
 )
-
-
-def _session(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from registry.cli import _engine
-
-    return unit_of_work(_engine(ctx))
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,7 +55,7 @@ def source_add(
     """Register source KEY (lower-case letters, digits and hyphens; it stays)."""
     from registry.sources import add_source
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         add_source(
             session, key=key, title=title, publisher=publisher, url=url, published=published,
             excerpt=excerpt, actor=actor,
@@ -84,7 +78,7 @@ def source_edit(
     given = {"title": title, "publisher": publisher, "url": url, "published": published,
              "excerpt": excerpt}  # fmt: skip
     changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         version = update_source(session, key=key, actor=actor, **changes).version
     click.echo(f"source {key} is at version {version}")
 
@@ -95,7 +89,7 @@ def source_list(ctx: click.Context) -> None:
     """Every source by key: when published, how many records cite it, its title."""
     from registry.sources import list_sources
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         rows = [(s.key, s.published_on, s.title, n) for s, n in list_sources(session)]
     click.echo(f"{'key':<40} {'published':<10} {'cited':>5} title")
     for key, published, title, count in rows:
@@ -119,7 +113,7 @@ def cite_command(
     (ENTITY: programme, participation, contract, fleet_event or organisation)."""
     from registry.sources import cite
 
-    with _session(ctx) as session:
+    with command_session(ctx) as session:
         made = cite(
             session, source=source_key, entity=entity, entity_id=entity_id,
             confidence=confidence, note=note, actor=actor,

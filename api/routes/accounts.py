@@ -5,10 +5,8 @@ worker thread with a transaction of their own, so the event loop goes on serving
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import anyio
 from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,7 +14,7 @@ from sqlmodel import Session
 
 from api import wire
 from api import wire_accounts as accounts_wire
-from api.deps import ADMIN, BEARER
+from api.deps import ADMIN, BEARER, in_worker
 from api.docs import READ_ERRORS, WRITE_ERRORS, documented
 from api.routes.params import Limit, Offset
 from registry.accounts import (
@@ -32,7 +30,6 @@ from registry.accounts import (
     tokens_seen_by,
 )
 from registry.choices import UserRole
-from registry.database import unit_of_work
 from registry.errors import NotFound
 from registry.users import User, find_user
 
@@ -45,17 +42,6 @@ READ_DENIED = {**READ_ERRORS, **{k: v for k, v in WRITE_ERRORS.items() if k == 4
 def _caller(request: Request[Any, Any, Any]) -> User:
     user: User = request.state.user
     return user
-
-
-async def _hashing(request: Request[Any, Any, Any], write: Callable[[Session], T]) -> T:
-    """Run a write that hashes a password in a worker thread, in a transaction of its own."""
-    engine = request.app.state.engine
-
-    def run() -> T:
-        with unit_of_work(engine) as session:
-            return write(session)
-
-    return await anyio.to_thread.run_sync(run)
 
 
 def _user(session: Session, username: str) -> User:
@@ -86,7 +72,7 @@ async def add(
         user, password = add_account(session, username=data.username, role=data.role, actor=actor)
         return accounts_wire.NewPassword(accounts_wire.user_out(user), password)
 
-    return Response(await _hashing(request, write), status_code=201)
+    return Response(await in_worker(request, write), status_code=201)
 
 
 @get("/api/users/{username:str}", sync_to_thread=False, opt=ADMIN, security=BEARER,
@@ -130,7 +116,7 @@ async def reset(
         password = reset_password(session, username=username, actor=actor)
         return accounts_wire.NewPassword(accounts_wire.user_out(_user(session, username)), password)
 
-    return await _hashing(request, write)
+    return await in_worker(request, write)
 
 
 @get("/api/tokens", sync_to_thread=False, opt=ANYONE, security=BEARER,

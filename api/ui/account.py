@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlmodel import Session
 
+from api.deps import in_worker
 from api.ui.auth import Form, posted, safe_next
 from api.ui.render import errors_by_field, page
 from registry.accounts import (
@@ -20,7 +20,6 @@ from registry.accounts import (
     token_state,
     tokens_seen_by,
 )
-from registry.database import unit_of_work
 from registry.errors import InvalidValue, RegistryError, Unauthorized
 from registry.users import MAX_TOKEN_DAYS, TOKEN_DAYS
 
@@ -52,14 +51,11 @@ async def password_change(request: Request[Any, Any, Any], data: Form) -> Respon
     old, new = fields.get("old_password") or "", fields.get("new_password") or ""
     if new != (fields.get("repeat") or ""):
         return _form(request, next_, {"repeat": "does not match the new password"}, 422)
-    username, engine = request.state.user.username, request.app.state.engine
-
-    def change() -> None:
-        with unit_of_work(engine) as session:
-            change_password(session, username=username, old=old, new=new)
-
+    username = request.state.user.username
     try:
-        await anyio.to_thread.run_sync(change)
+        await in_worker(
+            request, lambda session: change_password(session, username=username, old=old, new=new)
+        )
     except Unauthorized:
         errors = {"old_password": "is not your current password"}
         return _form(request, next_, errors, 422)

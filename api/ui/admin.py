@@ -6,17 +6,15 @@ answer page once (never put in a link or a redirect)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import anyio
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from api.deps import ADMIN
+from api.deps import ADMIN, in_worker
 from api.ui.auth import Form, posted
 from api.ui.pages import PER_PAGE, PageNumber, _offset
 from api.ui.render import errors_by_field, page
@@ -56,17 +54,6 @@ def _users_page(
     )  # fmt: skip
 
 
-async def _hashing(request: Request[Any, Any, Any], write: Callable[[Session], T]) -> T:
-    """A write that hashes a password, in a worker thread with a transaction of its own."""
-    engine = request.app.state.engine
-
-    def run() -> T:
-        with unit_of_work(engine) as session:
-            return write(session)
-
-    return await anyio.to_thread.run_sync(run)
-
-
 def _again(request: Request[Any, Any, Any], **shown: Any) -> Response[str]:
     """The users page after a write made in another transaction (read afresh)."""
     with unit_of_work(request.app.state.engine) as session:
@@ -91,7 +78,7 @@ async def user_add(request: Request[Any, Any, Any], data: Form) -> Response[str]
         return password
 
     try:
-        password = await _hashing(request, write)
+        password = await in_worker(request, write)
     except RegistryError as error:
         return _again(request, status=error.status, values=form, errors=errors_by_field(error))
     return _again(request, issued=(str(form["username"]), password))
@@ -103,7 +90,7 @@ async def user_reset(
 ) -> Response[str]:
     posted(request, data)
     actor = request.state.user.username
-    password = await _hashing(
+    password = await in_worker(
         request, lambda session: reset_password(session, username=username, actor=actor)
     )
     return _again(request, issued=(username, password))
