@@ -55,6 +55,23 @@ def nation_code(value: Any) -> str | None:
         return None
 
 
+def nation_number(code: str) -> int:
+    """A nation's ISO 3166-1 numeric code (NLD -> 528): the integer that names it where a record
+    is named by number (a citation's `entity_id`). LookupError for a code ISO 3166 lacks."""
+    country = pycountry.countries.get(alpha_3=code.upper()) if isinstance(code, str) else None
+    if country is None:
+        raise LookupError(f"no ISO 3166 country {code!r}")
+    return int(country.numeric)
+
+
+def nation_of_number(number: int) -> str | None:
+    """The alpha-3 code of an ISO 3166-1 numeric code (528 -> NLD); None when none has it."""
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 1000:
+        return None
+    country = pycountry.countries.get(numeric=f"{number:03d}")
+    return str(country.alpha_3) if country else None
+
+
 def find_nation(session: Session, value: Any) -> Nation | None:
     """The registry's nation for a code or name, or None."""
     code = nation_code(value)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry.audit import begin_write, record_change, snapshot
-from registry.checks import MAX_INT, Checks, check_version
+from registry.checks import MAX_INT, WHOLE, Checks, check_version
 from registry.choices import Action, Confidence
 from registry.contracts import Contract
 from registry.database import pk
-from registry.dates import PartialDate
+from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.fleet import FleetEvent
-from registry.nations import Nation
+from registry.nations import Nation, list_nations, nation_code, nation_number, nation_of_number
 from registry.organisations import Organisation
 from registry.participation import Participation
 from registry.programmes import Programme
@@ -31,6 +33,8 @@ class Cited(StrEnum):
     CONTRACT = "contract"
     FLEET_EVENT = "fleet_event"
     ORGANISATION = "organisation"
+    NATION = "nation"
+    """Named by its ISO 3166-1 numeric code (528 for NLD): a citation's `entity_id` is a number."""
 
 
 CITABLE: dict[str, type[SQLModel]] = {
@@ -39,10 +43,15 @@ CITABLE: dict[str, type[SQLModel]] = {
     Cited.CONTRACT: Contract,
     Cited.FLEET_EVENT: FleetEvent,
     Cited.ORGANISATION: Organisation,
+    Cited.NATION: Nation,
 }
-SOURCE_FIELDS = ("title", "publisher", "url", "published", "excerpt")
+"""The kinds of record that cite sources, each with its table: the one list of them."""
+SOURCE_FIELDS = ("title", "publisher", "url", "published", "excerpt", "general")
 """What an edit of a source may change; the key is its stable handle and stays."""
-CITATION_FIELDS = ("confidence", "note")
+CITATION_FIELDS = ("confidence", "note", "quote")
+RESERVED_KEYS = ("check", "new")
+"""Keys that would name the pages beside the sources' own (`/api/sources/check`,
+`/ui/sources/new`)."""
 
 
 class Source(SQLModel, table=True):
@@ -57,6 +66,9 @@ class Source(SQLModel, table=True):
     published: date | None = None
     published_precision: str | None = Field(default=None, max_length=5)
     excerpt: str | None = Field(default=None, max_length=4000)
+    general: bool = False
+    """A general compilation (public reporting gathered without one publisher or date), not one
+    publication: a fact that only it supports is at most `medium` confidence."""
     version: int = 1
     """Raised by each edit: the ETag a client sends back in If-Match."""
 
@@ -77,6 +89,9 @@ class Citation(SQLModel, table=True):
     entity_id: int
     confidence: str = Field(max_length=6)
     note: str | None = Field(default=None, max_length=2000)
+    quote: str | None = Field(default=None, max_length=1000)
+    """The words of the source's excerpt that support the fact, verbatim. Not checked on write
+    (the excerpt may be edited later): `registry sources check` reports one it does not hold."""
 
 
 def find_source(session: Session, key: Any) -> Source | None:
@@ -113,7 +128,16 @@ def _source_columns(checks: Checks, values: dict[str, Any]) -> dict[str, Any]:
         "published": published.start if published else None,
         "published_precision": published.precision.value if published else None,
         "excerpt": checks.optional_text(values.get("excerpt"), "excerpt", max_length=4000),
+        "general": _flag(checks, values.get("general"), "general"),
     }
+
+
+def _flag(checks: Checks, value: Any, field: str) -> bool:
+    """A yes-or-no field: true or false (none is false)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    checks.fail(field, f"{value!r} is not true or false")
+    return False
 
 
 def add_source(
@@ -125,14 +149,18 @@ def add_source(
     url: str | None = None,
     published: PartialDate | date | str | None = None,
     excerpt: str | None = None,
+    general: bool = False,
     actor: str,
 ) -> Source:
-    """Register a public source that records can cite."""
+    """Register a public source that records can cite; `general` for a general compilation."""
     begin_write(session)
     checks = Checks()
     key_ = checks.slug(key, "key")
+    if key_ in RESERVED_KEYS:
+        checks.fail("key", f"{key_!r} is the name of another page; choose another")
     columns = _source_columns(checks, {"title": title, "publisher": publisher, "url": url,
-                                       "published": published, "excerpt": excerpt})  # fmt: skip
+                                       "published": published, "excerpt": excerpt,
+                                       "general": general})  # fmt: skip
     checks.done()
     if find_source(session, key_) is not None:
         raise Conflict("key", f"a source {key_!r} exists already")
@@ -149,8 +177,8 @@ def add_source(
 def update_source(
     session: Session, *, key: str, actor: str, expected_version: int | None = None, **changes: Any
 ) -> Source:
-    """Change some of a source's fields (title, publisher, url, published, excerpt); refuses
-    when it changed since `expected_version`. An empty optional field clears it."""
+    """Change some of a source's fields (title, publisher, url, published, excerpt, general);
+    refuses when it changed since `expected_version`. An empty optional field clears it."""
     begin_write(session)
     source = get_source(session, key)
     _only(changes, SOURCE_FIELDS, "source")
@@ -188,30 +216,32 @@ def cite(
     entity_id: Any,
     confidence: str,
     note: str | None = None,
+    quote: str | None = None,
     actor: str,
 ) -> Citation:
-    """Attach a source to a record with a confidence (high, medium, low)."""
+    """Attach a source to a record with a confidence (high, medium, low) and, optionally, the
+    words of its excerpt that support the fact (`quote`). A nation is named by its ISO 3166
+    numeric code, or its alpha-3 or alpha-2 code or English name."""
     begin_write(session)
     checks = Checks()
     source_ = find_source(session, source)
     if source_ is None:
         checks.fail("source", f"no source {source!r}")
-    table = CITABLE.get(entity)
-    if table is None:
+    if entity not in CITABLE:
         checks.fail("entity", f"{entity!r} is not one of: {', '.join(CITABLE)}")
-    record_id = checks.positive_int(entity_id, "entity_id")
+    record_id = _record_id(checks, entity, entity_id)
     confidence_ = checks.choice(Confidence, confidence, "confidence")
     note_ = checks.optional_text(note, "note")
+    quote_ = checks.optional_text(quote, "quote", max_length=1000)
     checks.done()
     assert source_ is not None
-    assert table is not None
-    if session.get(table, record_id) is None:
+    if not _holds(session, entity, record_id):
         raise NotFound("entity_id", f"no {entity} {entity_id!r}")
     if find_citation(session, source_, entity, record_id) is not None:
         raise Conflict("source", f"{entity} {record_id} cites {source_.key} already")
     citation = Citation(
         source_id=pk(source_), entity=str(entity), entity_id=record_id,
-        confidence=confidence_.value, note=note_,
+        confidence=confidence_.value, note=note_, quote=quote_,
     )  # fmt: skip
     session.add(citation)
     session.flush()
@@ -220,6 +250,30 @@ def cite(
         key=_citation_key(citation, source_), before=None, after=snapshot(citation),
     )  # fmt: skip
     return citation
+
+
+def _record_id(checks: Checks, entity: str, value: Any) -> int:
+    """The cited record's id: a whole number; for a nation its ISO 3166 numeric code, which a
+    code or name given instead turns into."""
+    if entity == Cited.NATION and isinstance(value, str) and not WHOLE.match(value.strip()):
+        code = nation_code(value)
+        if code is None:
+            checks.fail(
+                "entity_id",
+                f"unknown nation {value!r}: give its ISO 3166 numeric, alpha-3 or alpha-2 code "
+                "or its English name",
+            )
+            return 0
+        return nation_number(code)
+    return checks.positive_int(value, "entity_id")
+
+
+def _holds(session: Session, entity: str, record_id: int) -> bool:
+    """Whether the registry holds the record (a nation by its numeric code)."""
+    if entity == Cited.NATION:
+        code = nation_of_number(record_id)
+        return code is not None and session.get(Nation, code) is not None
+    return session.get(CITABLE[entity], record_id) is not None
 
 
 def _citation_key(citation: Citation, source: Source) -> str:
@@ -244,20 +298,22 @@ def get_citation(
 def update_citation(
     session: Session, *, citation_id: int, actor: str, source: str | None = None, **changes: Any
 ) -> Citation:
-    """Change how sure a citation makes us (confidence) or its note; an empty note clears it.
-    With `source`, only a citation of that source (as a page under the source names it)."""
+    """Change how sure a citation makes us (confidence), its note or its quote; an empty note
+    or quote clears it. With `source`, only a citation of that source (as a page under the
+    source names it)."""
     begin_write(session)
     citation, cited = get_citation(session, citation_id, source=source)
     _only(changes, CITATION_FIELDS, "citation")
-    values = {"confidence": citation.confidence, "note": citation.note} | changes
+    values = {name: getattr(citation, name) for name in CITATION_FIELDS} | changes
     checks = Checks()
     confidence = checks.choice(Confidence, values["confidence"], "confidence")
     note = checks.optional_text(values["note"], "note")
+    quote = checks.optional_text(values["quote"], "quote", max_length=1000)
     checks.done()
-    if (citation.confidence, citation.note) == (confidence.value, note):
+    if (citation.confidence, citation.note, citation.quote) == (confidence.value, note, quote):
         return citation
     before = snapshot(citation)
-    citation.confidence, citation.note = confidence.value, note
+    citation.confidence, citation.note, citation.quote = confidence.value, note, quote
     session.flush()
     record_change(
         session, actor=actor, action=Action.UPDATE, entity="citation",
@@ -310,48 +366,101 @@ def citing(session: Session, source: Source) -> list[tuple[Citation, str]]:
         .where(Citation.source_id == source.id)
         .order_by(col(Citation.entity), col(Citation.entity_id))
     ).all()
-    return [(citation, record_name(session, citation.entity, citation.entity_id))
-            for citation in rows]  # fmt: skip
+    names = {
+        entity: record_names(session, entity, [c.entity_id for c in rows if c.entity == entity])
+        for entity in {c.entity for c in rows}
+    }
+    return [(citation, names[citation.entity][citation.entity_id]) for citation in rows]
 
 
 def record_name(session: Session, entity: str, entity_id: int) -> str:
-    """A cited record as people name it: a programme or organisation by name, a member by its
-    programme and nation, a contract by its title, a fleet event by its programme and date."""
-    if entity == Cited.PROGRAMME:
-        programme = session.get(Programme, entity_id)
-        return programme.name if programme else f"programme {entity_id}"
-    if entity == Cited.ORGANISATION:
-        organisation = session.get(Organisation, entity_id)
-        return organisation.name if organisation else f"organisation {entity_id}"
-    if entity == Cited.PARTICIPATION:
-        spell = session.get(Participation, entity_id)
-        if spell is not None:
-            nation = session.get(Nation, spell.nation_code)
-            named = nation.name if nation else spell.nation_code
-            return f"{named} in {_programme_of(session, spell)}"
-    if entity == Cited.CONTRACT:
-        contract = session.get(Contract, entity_id)
-        if contract is not None:
-            return f"{contract.title} ({_programme_of(session, contract)})"
-    if entity == Cited.FLEET_EVENT:
-        event = session.get(FleetEvent, entity_id)
-        if event is not None:
-            return f"{_programme_of(session, event)} fleet: {event.kind} on {event.date_on}"
-    return f"{entity} {entity_id}"
+    """A cited record as people name it: a programme, organisation or nation by name, a member
+    by its nation and programme, a contract by its title, a fleet event by its programme and
+    date."""
+    return record_names(session, entity, [entity_id])[entity_id]
 
 
-def _programme_of(session: Session, row: Participation | Contract | FleetEvent) -> str:
-    programme = session.get(Programme, row.programme_id)
-    return programme.name if programme else f"programme {row.programme_id}"
+def record_names(session: Session, entity: str, ids: Iterable[int]) -> dict[int, str]:
+    """Records of one kind named as `record_name` names each, in a query per 500 of them; one
+    the registry does not hold is named by its kind and id."""
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    name = _NAMES.get(entity)
+    if name is not None:
+        for start in range(0, len(wanted), 500):
+            found |= name(session, wanted[start : start + 500])
+    return {record_id: found.get(record_id, f"{entity} {record_id}") for record_id in wanted}
+
+
+def _programme_names(session: Session, ids: list[int]) -> dict[int, str]:
+    query = sa_select(col(Programme.id), col(Programme.name))
+    return dict(session.execute(query.where(col(Programme.id).in_(ids))).all())
+
+
+def _organisation_names(session: Session, ids: list[int]) -> dict[int, str]:
+    query = sa_select(col(Organisation.id), col(Organisation.name))
+    return dict(session.execute(query.where(col(Organisation.id).in_(ids))).all())
+
+
+def _nation_names(session: Session, ids: list[int]) -> dict[int, str]:
+    numbers = {code: number for number in ids if (code := nation_of_number(number))}
+    query = sa_select(col(Nation.code), col(Nation.name)).where(col(Nation.code).in_(numbers))
+    return {numbers[code]: name for code, name in session.execute(query)}
+
+
+def _spell_names(session: Session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        sa_select(col(Participation.id), col(Nation.name), col(Programme.name))
+        .join(Nation, col(Nation.code) == Participation.nation_code)
+        .join(Programme, col(Programme.id) == Participation.programme_id)
+        .where(col(Participation.id).in_(ids))
+    )
+    return {spell_id: f"{nation} in {programme}" for spell_id, nation, programme in rows}
+
+
+def _contract_names(session: Session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        sa_select(col(Contract.id), col(Contract.title), col(Programme.name))
+        .join(Programme, col(Programme.id) == Contract.programme_id)
+        .where(col(Contract.id).in_(ids))
+    )
+    return {contract_id: f"{title} ({programme})" for contract_id, title, programme in rows}
+
+
+def _event_names(session: Session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        sa_select(col(FleetEvent.id), col(Programme.name), col(FleetEvent.kind),
+                  col(FleetEvent.event_date), col(FleetEvent.event_date_precision))
+        .join(Programme, col(Programme.id) == FleetEvent.programme_id)
+        .where(col(FleetEvent.id).in_(ids))
+    )  # fmt: skip
+    return {
+        event_id: f"{programme} fleet: {kind} on {PartialDate(day, Precision(precision))}"
+        for event_id, programme, kind, day, precision in rows
+    }
+
+
+_NAMES: dict[str, Callable[[Session, list[int]], dict[int, str]]] = {
+    Cited.PROGRAMME: _programme_names,
+    Cited.ORGANISATION: _organisation_names,
+    Cited.PARTICIPATION: _spell_names,
+    Cited.CONTRACT: _contract_names,
+    Cited.FLEET_EVENT: _event_names,
+    Cited.NATION: _nation_names,
+}
+"""How the records of each kind in CITABLE are named, many at a time."""
 
 
 def citable_records(session: Session, entity: str) -> list[tuple[int, str]]:
-    """Programmes or organisations by name, for a picker (other kinds are chosen by id)."""
+    """Programmes, organisations or nations by name, for a picker (other kinds are chosen by
+    id); a nation by its ISO 3166 numeric code."""
     if entity == Cited.PROGRAMME:
         return [(pk(p), p.name) for p in session.exec(select(Programme).order_by(Programme.name))]
     if entity == Cited.ORGANISATION:
         rows = session.exec(select(Organisation).order_by(Organisation.name))
         return [(pk(o), o.name) for o in rows]
+    if entity == Cited.NATION:
+        return [(nation_number(n.code), n.name) for n in list_nations(session)]
     return []
 
 

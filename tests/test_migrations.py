@@ -49,6 +49,9 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     after = dump(engine)
     # Below 0018 a contract has no latest signing day: a span comes back as its earliest day.
     before["contract"] = _spans_as_days(before["contract"])
+    # Below 0019 no source is a general compilation and no citation quotes its source.
+    before["source"] = _as_before(before["source"], "source", general=False)
+    before["citation"] = _as_before(before["citation"], "citation", quote=None)
     # The data version is no data but a counter for readers' caches: made anew, it starts at
     # the number of changes, which is never below the transactions that made them.
     assert after.pop("data_version")[0][1] >= before.pop("data_version")[0][1]
@@ -76,6 +79,13 @@ def _spans_as_days(rows):
     return fixed
 
 
+def _as_before(rows, table, **values):
+    """Rows as a database that lacked some columns holds them: those columns at `values`."""
+    names = metadata.tables[table].columns.keys()
+    at = {names.index(name): value for name, value in values.items()}
+    return [tuple(at.get(i, v) for i, v in enumerate(row)) for row in rows]
+
+
 def _without_record_time(rows):
     """Changes without their change set, terms and versions without their ids and change sets,
     fleet events without their change sets."""
@@ -99,6 +109,38 @@ def test_downgrade_to_nothing_and_back(empty_database_url):
     assert current_revision(engine) is None
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sources_and_citations_upgrade_to_0019_not_general_and_without_quotes(
+    empty_database_url,
+):
+    """0019: a source held before is no general compilation, a citation quotes nothing; going
+    down drops both columns and keeps the rows."""
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0018")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO nation (code, name, kind) VALUES ('NLD', 'NL', 'ally')")
+        )
+        connection.execute(text("INSERT INTO source (id, key, title, version) "
+                                "VALUES (1, 'summit', 'Summit', 1)"))  # fmt: skip
+        connection.execute(text("INSERT INTO citation (source_id, entity, entity_id, confidence) "
+                                "VALUES (1, 'nation', 528, 'high')"))  # fmt: skip
+    upgrade(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT key, general FROM source")).all() == [
+            ("summit", False)
+        ]
+        assert connection.execute(text("SELECT entity_id, quote FROM citation")).all() == [
+            (528, None)
+        ]
+        connection.execute(text("UPDATE source SET general = :yes"), {"yes": True})
+        connection.execute(text("UPDATE citation SET quote = 'the Netherlands'"))
+    downgrade(engine, "0018")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM source")).scalars().all() == ["summit"]
+        assert connection.execute(text("SELECT entity_id FROM citation")).scalars().all() == [528]
     engine.dispose()
 
 
