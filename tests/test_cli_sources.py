@@ -1,5 +1,8 @@
-"""`registry source add|edit|list` and `registry cite`: each write in the audit trail under the
-actor given, each refusal `error: FIELD: message`, exit 1 and nothing written."""
+"""`registry source add|edit|list`, `registry cite` and `registry sources check`: each write in
+the audit trail under the actor given, each refusal `error: FIELD: message`, exit 1 and nothing
+written; the check exits 1 when it finds a problem."""
+
+import re
 
 import pytest
 from sqlmodel import Session, select
@@ -111,3 +114,75 @@ def test_citing_twice_is_refused(engine):
         f"error: source: programme {mmf_id(engine)} cites {SOURCE} already"
     ]
     assert dump(engine) == before
+
+
+def test_a_source_is_marked_general_and_unmarked(engine):
+    url = url_of(engine)
+    assert run(url, "source", "add", "compiled-2026", "--title", "T", "--general").exit_code == 0
+    with Session(engine) as session:
+        assert find_source(session, "compiled-2026").general is True  # type: ignore[union-attr]
+    assert run(url, "source", "edit", "compiled-2026", "--title", "T2").exit_code == 0
+    with Session(engine) as session:
+        assert find_source(session, "compiled-2026").general is True  # type: ignore[union-attr]
+    edited = run(url, "source", "edit", "compiled-2026", "--not-general")
+    assert edited.output.strip() == "source compiled-2026 is at version 3"
+    change = last_change(engine)
+    assert (change.before or {})["general"] is True
+    assert (change.after or {})["general"] is False
+
+
+def test_a_nation_named_by_its_code_cites_a_source_with_a_quote(engine):
+    url = url_of(engine)
+    result = run(url, "cite", SOURCE, "nation", "NLD", "--confidence", "medium",
+                 "--quote", "the Netherlands")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(f"nation NLD cites {SOURCE} (medium)")
+    change = last_change(engine)
+    assert change.key == f"nation/528/{SOURCE}"
+    assert change.after is not None
+    assert (change.after["entity_id"], change.after["quote"]) == (528, "the Netherlands")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["cite", SOURCE, "nation", "Atlantis", "--confidence", "high"],
+         "error: entity_id: unknown nation 'Atlantis'"),
+        (["cite", SOURCE, "nation", "999", "--confidence", "high"], "error: entity_id: no nation"),
+        (["cite", SOURCE, "programme", "1", "--confidence", "high", "--quote", "x" * 1001],
+         "error: quote: must be at most 1000 characters"),
+        (["source", "add", "check", "--title", "T"], "error: key: 'check' is the name of"),
+    ],
+)  # fmt: skip
+def test_bad_nations_quotes_and_keys_are_refused(engine, args, line):
+    before = dump(engine)
+    problems = errors(run(url_of(engine), *args))
+    assert len(problems) == 1
+    assert problems[0].startswith(line), problems
+    assert dump(engine) == before
+
+
+def test_sources_check_counts_a_new_problem_and_exits_1(engine):
+    url = url_of(engine)
+
+    def counts(output: str) -> list[int]:
+        return [int(n) for n in re.findall(r"(\d+) ", output.splitlines()[-1])]
+
+    first = run(url, "sources", "check")
+    assert first.exit_code in (0, 1)
+    assert re.fullmatch(
+        r"\d+ records? without a citation, \d+ unsupported quotes?, "
+        r"\d+ high citations? of general sources",
+        first.output.splitlines()[-1],
+    )
+    assert run(url, "source", "add", "compiled-2026", "--title", "T", "--general").exit_code == 0
+    assert run(url, "cite", "compiled-2026", "programme", mmf_id(engine), "--confidence", "high",
+               "--quote", "words nowhere").exit_code == 0  # fmt: skip
+    then = run(url, "sources", "check")
+    assert then.exit_code == 1
+    uncited, unsupported, overclaimed = counts(first.output)
+    assert counts(then.output) == [uncited, unsupported + 1, overclaimed + 1]
+    assert (
+        f"  programme {mmf_id(engine)} (Multinational Multi Role Tanker Transport Fleet) "
+        "cites compiled-2026" in then.output
+    )

@@ -17,6 +17,7 @@ from api.routes.catalogue import _page_or_file
 from api.routes.params import FormatParam, Limit, Offset
 from registry.checks import MAX_INT
 from registry.errors import InvalidValue, NotFound, RegistryError
+from registry.source_check import SourceCheck, check_sources
 from registry.sources import (
     Cited,
     Source,
@@ -57,6 +58,16 @@ def sources(
     items = [wire_sources.source_out(s, n) for s, n in list_sources(session)]
     columns = wire_sources.SourceOut.__struct_fields__
     return _page_or_file(request, items, columns, "sources", format, limit, offset)  # type: ignore[no-any-return]
+
+
+@get("/api/sources/check", sync_to_thread=False, summary="What supports each fact, checked",
+     responses=READ_ERRORS)  # fmt: skip
+def sources_check(session: NamedDependency[Session]) -> SourceCheck:
+    """The records the registry holds that cite no source (`uncited`: programmes, members,
+    contracts not voided, fleet events not corrected or voided, organisations, nations), the
+    citations quoting words their source's excerpt does not hold (`unsupported`), and the high
+    citations of general compilations (`overclaimed`): what `registry sources check` prints."""
+    return check_sources(session)
 
 
 def _detail(session: Session, source: Source) -> Response[wire_sources.SourceDetail]:
@@ -195,7 +206,7 @@ def uncite(
 router = Router(
     "/",
     route_handlers=[
-        sources, source, create_source, edit_source,
+        sources, sources_check, source, create_source, edit_source,
         citations, create_citation, edit_citation, uncite,
     ],
     tags=["sources"],
