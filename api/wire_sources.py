@@ -7,10 +7,10 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from api.wire import Description, IsoDate, Note, OptionalIsoDate, Slug, Title, _trimmed, _values
-from registry.checks import MAX_INT
+from api.wire import Description, IsoDate, Note, OptionalIsoDate, Title, _trimmed, _values
+from registry.checks import MAX_INT, SLUG
 from registry.choices import Confidence
-from registry.sources import Citation, Cited, Source
+from registry.sources import RESERVED_KEYS, Citation, Cited, Source
 
 ConfidenceChoice = Annotated[str, Meta(extra_json_schema={"enum": _values(Confidence)})]
 CitedChoice = Annotated[
@@ -18,6 +18,25 @@ CitedChoice = Annotated[
 ]
 Publisher = Annotated[str, _trimmed(200, required=False)]
 Excerpt = Description  # at most 4000 characters
+Quote = Annotated[
+    str,
+    _trimmed(1000, required=False),
+    Meta(description="The words of the source's excerpt that support the fact, verbatim"),
+]
+General = Annotated[
+    bool,
+    Meta(description="A general compilation (public reporting gathered without one publisher "
+                     "or date), not one publication: it supports a fact at most at medium "
+                     "confidence"),
+]  # fmt: skip
+SourceKey = Annotated[
+    str,
+    Meta(
+        examples=["nato-summit-2025"],
+        extra_json_schema={"pattern": SLUG.pattern, "maxLength": 80,
+                           "not": {"enum": list(RESERVED_KEYS)}},
+    ),
+]  # fmt: skip
 Url = Annotated[
     str,
     Meta(
@@ -45,6 +64,7 @@ class SourceOut(Struct):
     url: str | None
     published: IsoDate | None
     excerpt: str | None
+    general: bool
     version: int
     citations: int
     """How many records cite it."""
@@ -59,6 +79,7 @@ class CitationOut(Struct):
     """The cited record as people name it (a programme's name, a nation in a programme...)."""
     confidence: str
     note: str | None
+    quote: str | None
 
 
 class SourceDetail(Struct):
@@ -68,6 +89,7 @@ class SourceDetail(Struct):
     url: str | None
     published: IsoDate | None
     excerpt: str | None
+    general: bool
     version: int
     cited_by: list[CitationOut]
 
@@ -76,12 +98,13 @@ class SourceDetail(Struct):
 
 
 class SourceIn(Struct, forbid_unknown_fields=True):
-    key: Slug
+    key: SourceKey
     title: Title
     publisher: Publisher | None = None
     url: Url | None = None
     published: OptionalIsoDate | None = None
     excerpt: Excerpt | None = None
+    general: General = False
 
 
 class SourcePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -93,6 +116,7 @@ class SourcePatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     url: Url | UnsetType | None = UNSET
     published: OptionalIsoDate | UnsetType | None = UNSET
     excerpt: Excerpt | UnsetType | None = UNSET
+    general: General | UnsetType = UNSET
 
 
 class CitationIn(Struct, forbid_unknown_fields=True):
@@ -101,11 +125,13 @@ class CitationIn(Struct, forbid_unknown_fields=True):
     entity_id: RecordId
     confidence: ConfidenceChoice
     note: Note | None = None
+    quote: Quote | None = None
 
 
 class CitationPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     confidence: ConfidenceChoice | UnsetType = UNSET
     note: Note | UnsetType | None = UNSET
+    quote: Quote | UnsetType | None = UNSET
 
 
 # --- conversions ---------------------------------------------------------------------------
@@ -119,8 +145,8 @@ def _published(source: Source) -> str | None:
 def source_out(source: Source, citations: int) -> SourceOut:
     return SourceOut(
         key=source.key, title=source.title, publisher=source.publisher, url=source.url,
-        published=_published(source), excerpt=source.excerpt, version=source.version,
-        citations=citations,
+        published=_published(source), excerpt=source.excerpt, general=source.general,
+        version=source.version, citations=citations,
     )  # fmt: skip
 
 
@@ -128,13 +154,14 @@ def citation_out(citation: Citation, source: Source, record: str) -> CitationOut
     return CitationOut(
         id=citation.id or 0, source=source.key, entity=citation.entity,
         entity_id=citation.entity_id, record=record, confidence=citation.confidence,
-        note=citation.note,
+        note=citation.note, quote=citation.quote,
     )  # fmt: skip
 
 
 def source_detail(source: Source, cited_by: list[tuple[Citation, str]]) -> SourceDetail:
     return SourceDetail(
         key=source.key, title=source.title, publisher=source.publisher, url=source.url,
-        published=_published(source), excerpt=source.excerpt, version=source.version,
+        published=_published(source), excerpt=source.excerpt, general=source.general,
+        version=source.version,
         cited_by=[citation_out(citation, source, record) for citation, record in cited_by],
     )  # fmt: skip

@@ -211,3 +211,65 @@ def test_a_stale_if_match_is_refused(client, engine, tokens):
 )  # fmt: skip
 def test_viewers_may_not_write_sources_or_citations(client, engine, tokens, method, path, body):
     assert_refused(engine, client, method, path, body, 403, "role", **auth(tokens["viewer"]))
+
+
+# --- general compilations, quotes and nations -----------------------------------------------
+
+
+def test_a_source_is_marked_general_and_a_citation_quotes_it(client, engine, tokens):
+    made = send(client, "POST", "/api/sources", NEW_SOURCE | {"general": True,
+                "excerpt": "Two more A330 MRTT for the fleet."}, **editor(tokens))  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["general"] is True
+    listed = client.get("/api/sources", params={"limit": 500}).json()["items"]
+    assert {s["key"]: s["general"] for s in listed}["janes-2026"] is True
+    body = {"source": "janes-2026", "entity": "programme", "entity_id": mmf_id(engine),
+            "confidence": "medium", "quote": "two more A330 MRTT"}  # fmt: skip
+    cited = send(client, "POST", "/api/citations", body, **editor(tokens))
+    assert cited.status_code == 201, cited.text
+    assert cited.json()["quote"] == "two more A330 MRTT"
+    path = f"/api/citations/{cited.json()['id']}"
+    changed = send(client, "PATCH", path, {"quote": "for the fleet"}, **editor(tokens))
+    assert (changed.status_code, changed.json()["quote"]) == (200, "for the fleet")
+    assert last_change(engine).after["quote"] == "for the fleet"  # type: ignore[index]
+    detail = client.get("/api/sources/janes-2026").json()
+    assert [c["quote"] for c in detail["cited_by"]] == ["for the fleet"]
+    plain = send(client, "PATCH", "/api/sources/janes-2026", {"general": False}, **editor(tokens))
+    assert (plain.status_code, plain.json()["general"], plain.headers["etag"]) == (200, False,
+                                                                                  '"2"')  # fmt: skip
+
+
+def test_a_nation_cites_a_source_by_its_numeric_code(client, engine, tokens):
+    body = {"source": SOURCE, "entity": "nation", "entity_id": 528, "confidence": "medium"}
+    answer = send(client, "POST", "/api/citations", body, **editor(tokens))
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["entity_id"], answer.json()["record"]) == (528, "Netherlands")
+    listed = client.get("/api/citations", params={"entity": "nation", "entity_id": 528})
+    assert [c["source"] for c in listed.json()["items"]] == [SOURCE]
+
+
+def test_the_check_is_not_a_source(client):
+    answer = client.get("/api/sources/check")
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"uncited", "unsupported", "overclaimed"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field"),
+    [
+        ("POST", "/api/sources", NEW_SOURCE | {"general": "yes"}, 400, "general"),
+        ("POST", "/api/sources", NEW_SOURCE | {"key": "check"}, 422, "key"),
+        ("PATCH", f"/api/sources/{SOURCE}", {"general": None}, 400, "general"),
+        ("POST", "/api/citations", {"source": SOURCE, "entity": "programme", "entity_id": 1,
+                                    "confidence": "low", "quote": "x" * 1001}, 422, "quote"),
+        ("POST", "/api/citations", {"source": SOURCE, "entity": "programme", "entity_id": 1,
+                                    "confidence": "low", "quote": 5}, 400, "quote"),
+        ("POST", "/api/citations", {"source": SOURCE, "entity": "nation", "entity_id": 999,
+                                    "confidence": "low"}, 404, "entity_id"),
+        ("PATCH", "/api/citations/1", {"quote": "x" * 1001}, 422, "quote"),
+    ],
+)  # fmt: skip
+def test_bad_general_quote_and_nation_values_are_refused_naming_the_field(
+    client, engine, tokens, method, path, body, status, field
+):
+    assert_refused(engine, client, method, path, body, status, field, **editor(tokens))

@@ -2,6 +2,7 @@
 remove citations; each write is in the change log, a refused one is the form again with the
 field named and nothing kept, and viewers only read."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -220,3 +221,72 @@ def test_viewers_cannot_write_sources_or_citations(client, engine, path, fields)
     if not path.endswith("/remove"):
         assert client.get(path).status_code == 403
     assert dump(engine) == before
+
+
+# --- general compilations, quotes and nations -----------------------------------------------
+
+
+def ticked(html: str, name: str) -> bool:
+    """Whether the page's checkbox `name` is ticked."""
+    (tag,) = re.findall(rf'<input type="checkbox"[^>]*name="{name}"[^>]*>', html)
+    return " checked" in tag
+
+
+def test_an_editor_marks_a_source_general_and_unticks_it(client, engine):
+    token = sign_in(client, "editor")
+    assert not ticked(client.get(NEW).text, "general")
+    response = post(client, NEW, token, **(NEW_SOURCE | {"general": "yes"}))
+    change = saved(engine, response, "/ui/sources/janes-2026")
+    assert change.after is not None
+    assert change.after["general"] is True
+    page = Html(client.get("/ui/sources/janes-2026").text)
+    assert "General compilation yes" in page.words
+    assert "janes-2026 · general compilation" in Html(client.get("/ui/sources").text).words
+    form = client.get("/ui/sources/janes-2026/edit").text
+    assert ticked(form, "general")
+    fields = {name: Html(form).values[name] for name in ("title", "version")}
+    response = post(client, "/ui/sources/janes-2026/edit", token, **fields)  # box not ticked
+    change = saved(engine, response, "/ui/sources/janes-2026")
+    assert change.after is not None
+    assert change.after["general"] is False
+    assert "General compilation no" in Html(client.get("/ui/sources/janes-2026").text).words
+
+
+def test_a_refused_source_form_keeps_the_box_ticked(client, engine):
+    token = sign_in(client, "editor")
+    fields = NEW_SOURCE | {"title": "", "general": "yes"}
+    refused(client, engine, NEW, token, 422, "title", **fields)
+    assert ticked(post(client, NEW, token, **fields).text, "general")
+
+
+def test_an_editor_cites_with_a_quote_and_changes_it(client, engine):
+    token = sign_in(client, "editor")
+    assert post(client, NEW, token, **NEW_SOURCE).status_code == 303
+    response = post(client, "/ui/sources/janes-2026/cite", token, entity="programme",
+                    entity_id=str(mmf_id(engine)), confidence="medium",
+                    quote="two more tankers")  # fmt: skip
+    saved(engine, response, "/ui/sources/janes-2026")
+    page = client.get("/ui/sources/janes-2026").text
+    (row,) = Html(page).rows["citations"][1:]
+    assert "two more tankers" in row
+    assert "<q>two more tankers</q>" in page
+    citation = citation_of_mmf(engine, "janes-2026")
+    edit = f"/ui/sources/janes-2026/citations/{citation.id}/edit"
+    assert Html(client.get(edit).text).values["quote"] == "two more tankers"
+    response = post(client, edit, token, confidence="medium", quote="three more tankers")
+    change = saved(engine, response, "/ui/sources/janes-2026")
+    assert change.after is not None
+    assert change.after["quote"] == "three more tankers"
+    refused(client, engine, edit, token, 422, "quote", confidence="medium", quote="x" * 1001)
+
+
+def test_an_editor_cites_a_source_for_a_nation_chosen_by_name(client, engine):
+    token = sign_in(client, "editor")
+    form = Html(client.get(f"{PAGE}/cite", params={"entity": "nation"}).text)
+    assert "Netherlands" in form.words
+    response = post(client, f"{PAGE}/cite", token, entity="nation", entity_id="528",
+                    confidence="medium")  # fmt: skip
+    change = saved(engine, response, PAGE)
+    assert change.key == f"nation/528/{SOURCE}"
+    rows = Html(client.get(PAGE).text).rows["citations"]
+    assert any("Netherlands" in r and "nation 528" in r for r in rows)

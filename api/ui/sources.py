@@ -22,6 +22,7 @@ from registry.choices import Confidence
 from registry.errors import InvalidValue, RegistryError, StaleVersion
 from registry.sources import (
     CITABLE,
+    CITATION_FIELDS,
     SOURCE_FIELDS,
     add_source,
     citable_records,
@@ -70,6 +71,11 @@ def _write(
     changes = recorded(session)
     saved = changes[-1].id or 0 if changes else 0
     return Redirect(f"{_page_of(key)}?saved={saved}", status_code=303)
+
+
+def _source_values(form: Values) -> Values:
+    """A source's fields from its form: a general compilation when its box is ticked."""
+    return {name: form.get(name) for name in SOURCE_FIELDS} | {"general": bool(form.get("general"))}
 
 
 def _version(form: Values) -> int:
@@ -131,7 +137,8 @@ def _source_form(request: Request[Any, Any, Any], session: Session, key: str | N
 
 @get("/sources/new", sync_to_thread=False, opt=EDITOR)
 def source_new(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Response[str]:
-    """Register a source: key, title, publisher, address, date published, excerpt."""
+    """Register a source: key, title, publisher, address, date published, excerpt, and whether
+    it is a general compilation."""
     return _source_form(request, session, None)({}, {}, 200)
 
 
@@ -141,10 +148,8 @@ def source_add(
 ) -> Response[Any]:
     def write(form: Values) -> str:
         made = add_source(
-            session, key=form.get("key") or "", title=form.get("title") or "",
-            publisher=form.get("publisher"), url=form.get("url"),
-            published=form.get("published"), excerpt=form.get("excerpt"), actor=_user(request),
-        )  # fmt: skip
+            session, key=form.get("key") or "", actor=_user(request), **_source_values(form)
+        )
         return made.key
 
     return _write(request, session, data, write, _source_form(request, session, None))
@@ -154,7 +159,8 @@ def source_add(
 def source_edit(
     request: Request[Any, Any, Any], session: NamedDependency[Session], key: FromPath[str]
 ) -> Response[str]:
-    """Change a source's title, publisher, address, date or excerpt; its key stays."""
+    """Change a source's title, publisher, address, date, excerpt or whether it is a general
+    compilation; its key stays."""
     found = get_source(session, key)
     values = {name: getattr(found, name) for name in SOURCE_FIELDS}
     values |= {"published": found.published_on.isoformat() if found.published_on else None,
@@ -172,7 +178,7 @@ def source_change(
     def write(form: Values) -> str:
         update_source(
             session, key=key, actor=_user(request), expected_version=_version(form),
-            **{name: form.get(name) for name in SOURCE_FIELDS},
+            **_source_values(form),
         )  # fmt: skip
         return key
 
@@ -205,8 +211,9 @@ def cite_form(
     key: FromPath[str],
     entity: FromQuery[str | None] = None,
 ) -> Response[str]:
-    """Cite this source for a record: first the kind of record, then the record (programmes and
-    organisations by name, others by id), the confidence and a note."""
+    """Cite this source for a record: first the kind of record, then the record (programmes,
+    organisations and nations by name, others by id), the confidence, a note and the words of
+    the excerpt that support the fact."""
     values = {"entity": entity if entity in CITABLE else None, "confidence": Confidence.HIGH.value}
     return _cite_form(request, session, key)(values, {}, 200)
 
@@ -222,7 +229,7 @@ def cite_add(
         cite(
             session, source=key, entity=form.get("entity") or "",
             entity_id=form.get("entity_id") or "", confidence=form.get("confidence") or "",
-            note=form.get("note"), actor=_user(request),
+            note=form.get("note"), quote=form.get("quote"), actor=_user(request),
         )  # fmt: skip
         return key
 
@@ -250,9 +257,9 @@ def citation_edit(
     key: FromPath[str],
     citation_id: FromPath[int],
 ) -> Response[str]:
-    """Change how sure this source makes us of the record, or the note."""
+    """Change how sure this source makes us of the record, the note or the quote."""
     citation, _ = get_citation(session, citation_id, source=key)
-    values = {"confidence": citation.confidence, "note": citation.note}
+    values = {name: getattr(citation, name) for name in CITATION_FIELDS}
     return _citation_form(request, session, key, citation_id)(values, {}, 200)
 
 
@@ -268,6 +275,7 @@ def citation_change(
         update_citation(
             session, citation_id=citation_id, source=key, actor=_user(request),
             confidence=form.get("confidence") or "", note=form.get("note"),
+            quote=form.get("quote"),
         )  # fmt: skip
         return key
 
