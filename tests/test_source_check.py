@@ -17,7 +17,15 @@ from registry.fleet import FleetEvent, record_fleet_event, void_fleet_event
 from registry.nations import nation_number
 from registry.participation import join_programme
 from registry.source_check import HELD, check_sources, holds_quote
-from registry.sources import CITABLE, add_source, cite, record_name, update_citation, update_source
+from registry.sources import (
+    CITABLE,
+    Cited,
+    add_source,
+    cite,
+    record_name,
+    update_citation,
+    update_source,
+)
 from tests.factories import ACTOR, make_organisation, make_programme
 from tests.test_cli_errors import run, url_of
 
@@ -64,7 +72,7 @@ def cite_it(session: Session, entity: str, entity_id: int, **fields: Any) -> int
 
 
 def test_every_citable_kind_says_which_of_its_records_are_held():
-    assert set(HELD) == set(CITABLE)
+    assert set(HELD) == set(CITABLE) == set(Cited)
 
 
 def test_every_citable_kind_names_its_records(session, world):
