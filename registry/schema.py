@@ -7,6 +7,7 @@ from registry.audit import Change, ChangeSet, DataVersion
 from registry.change_requests import ChangeRequest
 from registry.contracts import Contract
 from registry.fleet import FleetEvent
+from registry.instruments import Instrument, InstrumentSignatory
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
@@ -23,7 +24,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "Change", "ChangeRequest", "ChangeSet", "Citation", "Contract",
-    "ContractAmendment", "DataVersion", "ExchangeRate", "FleetEvent",
+    "ContractAmendment", "DataVersion", "ExchangeRate", "FleetEvent", "Instrument",
+    "InstrumentSignatory",
     "MembershipTerm", "Nation", "Organisation", "Participation", "Programme", "ProgrammeTerm",
     "ProgrammeVersion", "RateSource",
     "Source", "User", "WebSession", "metadata",
