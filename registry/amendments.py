@@ -115,8 +115,10 @@ def as_amended(contract: Contract, values: Sequence[Any]) -> Contract:
 def amended_totals(
     where: list[Any], on: Any, known: Any = None, *, signed: bool = True
 ) -> Select[Any]:
-    """(currency, total in minor units) of the contracts matching `where` (and signed by `on`,
-    unless `signed` is false), each at its value on `on` as known at `known`, by currency."""
+    """(currency, total in minor units, contracts without a value) of the contracts matching
+    `where` (and signed by `on`, unless `signed` is false), each at its value on `on` as known
+    at `known`, per currency; those without a value form a row with no currency
+    (`split_totals` reads the rows)."""
     rows = (
         select(
             amended("currency", on, known).label("currency"),
@@ -125,12 +127,19 @@ def amended_totals(
         .where(*where, *([signed_by(on)] if signed else []))
         .subquery()
     )
-    return (
-        select(rows.c.currency, func.sum(rows.c.value))
-        .where(rows.c.value.is_not(None))
-        .group_by(rows.c.currency)
-        .order_by(rows.c.currency)
-    )
+    return select(
+        rows.c.currency, func.sum(rows.c.value), func.count() - func.count(rows.c.value)
+    ).group_by(rows.c.currency)
+
+
+def split_totals(rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[str, int]], int]:
+    """`amended_totals`' rows as the totals per currency, by currency, and the number of
+    contracts with no value (counted once, in the same query as the totals)."""
+    totals = sorted(
+        (str(currency), int(total)) for currency, total, _ in rows
+        if currency is not None and total is not None
+    )  # fmt: skip
+    return totals, sum(int(unvalued) for *_, unvalued in rows)
 
 
 def contract_totals(
@@ -142,7 +151,7 @@ def contract_totals(
         col(Contract.programme_id) == resolve_programme(session, programme).id, *held(None)
     ]  # fmt: skip
     query = amended_totals(where, on or date.today(), signed=on is not None)
-    return [(str(currency), int(total or 0)) for currency, total in session.execute(query)]
+    return split_totals(session.execute(query).all())[0]
 
 
 def amended_between(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BindParameter, and_, bindparam, select
 from sqlmodel import Session, col
 
-from registry.amendments import amended_totals
+from registry.amendments import amended_totals, split_totals
 from registry.contracts import Contract, held
 from registry.dates import PartialDate, Precision
 from registry.errors import NotFound
@@ -75,6 +75,8 @@ class ProgrammeView:
     version: int
     members: list[Member]
     totals: list[tuple[str, int]]
+    contracts_without_value: int
+    """Of the contracts `totals` counts, those with no value (left out of the totals)."""
     fleet: list[FleetSize]
 
 
@@ -157,7 +159,7 @@ def programme_view(session: Session, slug: str, on: date, known: Known = None) -
     ]  # fmt: skip
     at = {"id": id_, "on": on, "known": known}
     totals_, events_ = (_TOTALS, _EVENTS) if known is None else (_TOTALS_KNOWN, _EVENTS_KNOWN)
-    totals = [(str(c), int(t or 0)) for c, t in connection.execute(totals_, at)]
+    totals, unvalued = split_totals(connection.execute(totals_, at).all())
     events = [
         EventRow(event_id, PartialDate(day, Precision(precision)).end, kind, count, asset)
         for event_id, day, precision, kind, count, asset in connection.execute(events_, at)
@@ -176,5 +178,6 @@ def programme_view(session: Session, slug: str, on: date, known: Known = None) -
         version=row.version,
         members=members,
         totals=totals,
+        contracts_without_value=unvalued,
         fleet=sizes_on(timeline(events), on),
     )
