@@ -464,9 +464,17 @@ def _report_dates(
 
 def _more_commands() -> None:
     """Command groups kept in modules of their own (one line each)."""
-    from registry import cli_accounts, cli_contracts, cli_organisations, cli_rates, cli_sources
+    from registry import (
+        cli_accounts,
+        cli_contracts,
+        cli_instruments,
+        cli_organisations,
+        cli_rates,
+        cli_sources,
+    )
 
-    for module in (cli_accounts, cli_contracts, cli_organisations, cli_rates, cli_sources):
+    for module in (cli_accounts, cli_contracts, cli_organisations, cli_rates, cli_sources,
+                   cli_instruments):  # fmt: skip
         for command in module.COMMANDS:
             main.add_command(command)
 
