@@ -29,6 +29,7 @@ from registry.dates import PartialDate, Precision
 from registry.diff import Diff
 from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, FleetPoint, FleetSize
+from registry.instruments import Signed
 from registry.money import exponent, format_minor
 from registry.nations import Nation
 from registry.organisations import Organisation
@@ -261,7 +262,12 @@ class ProgrammeDetail(Struct):
     as_of: date
     members: list[ParticipationOut]
     contract_totals: list[Money]
+    contracts_without_value: int
+    """Of the contracts `contract_totals` counts (signed by `as_of`), those with no published
+    value: the totals leave them out."""
     fleet: FleetOut | None
+    instruments: list[InstrumentOut]
+    """Documents nations signed (letters of intent, MoUs...) by `as_of`, or on a date unknown."""
     converted_total: ConvertedTotalOut | None = None
     """With `convert_to`: the contracts' total in that currency, each at its signing date's rate."""
 
@@ -320,6 +326,20 @@ class ContractOut(Struct):
     version: int
     converted: ConvertedOut | None = None
     """With `convert_to`: the value in that currency at the rate of the signing date."""
+
+
+class InstrumentOut(Struct):
+    """A document nations signed within a programme that is not a membership."""
+
+    id: int
+    programme: str
+    kind: str
+    title: str
+    signed: IsoDate | None
+    """The signing date at its known precision; null when unknown."""
+    signatories: list[NationOut]
+    """The nations that signed, by name."""
+    note: str | None
 
 
 class FleetEventOut(Struct):
@@ -585,6 +605,24 @@ class FleetEventPatch(Struct, forbid_unknown_fields=True, omit_defaults=True):
     note: Note | UnsetType | None = UNSET
 
 
+class InstrumentIn(Struct, forbid_unknown_fields=True):
+    kind: InstrumentChoice
+    title: Title
+    signatories: Annotated[
+        list[Annotated[str, Meta(min_length=1, max_length=100)]],
+        Meta(
+            min_length=1,
+            extra_json_schema={"uniqueItems": True},
+            description="The nations that signed, each once: alpha-3, alpha-2 or English name",
+            examples=[["DNK", "FIN", "NOR", "SWE"]],
+        ),
+    ]
+    signed: Annotated[
+        OptionalIsoDate | None, Meta(description="When it was signed; null or empty: unknown")
+    ] = None
+    note: Note | None = None
+
+
 def plain(body: Struct) -> dict[str, Any]:
     """A request body as keyword arguments for a registry function."""
     return msgspec.structs.asdict(body)
@@ -602,7 +640,9 @@ def given(patch: Struct) -> dict[str, Any]:
 # --- conversions ---------------------------------------------------------------------------
 
 
-def programme_detail(view: ProgrammeView, as_of: date) -> ProgrammeDetail:
+def programme_detail(
+    view: ProgrammeView, as_of: date, instruments: list[Signed]
+) -> ProgrammeDetail:
     return ProgrammeDetail(
         slug=view.slug,
         name=view.name,
@@ -618,12 +658,23 @@ def programme_detail(view: ProgrammeView, as_of: date) -> ProgrammeDetail:
         as_of=as_of,
         members=[member_out(m) for m in view.members],
         contract_totals=[money(total, currency) for currency, total in view.totals],
+        contracts_without_value=view.contracts_without_value,
         fleet=fleet_out(view.fleet, view.asset_type),
+        instruments=[instrument_out(signed, view.slug) for signed in instruments],
     )
 
 
 def nation_out(nation: Nation) -> NationOut:
     return NationOut(nation.code, nation.name, nation.kind, nation.nato_member_since)
+
+
+def instrument_out(signed: Signed, programme: str) -> InstrumentOut:
+    instrument = signed.instrument
+    return InstrumentOut(
+        id=pk(instrument), programme=programme, kind=instrument.kind, title=instrument.title,
+        signed=iso(instrument.signed_on), signatories=[nation_out(n) for n in signed.signatories],
+        note=instrument.note,
+    )  # fmt: skip
 
 
 def member_out(member: Member) -> ParticipationOut:

@@ -25,7 +25,7 @@ EXAMPLES = 6
 SEED = 9
 
 DATA_RULE_FIELDS = {
-    "nation", "country",  # nations the registry holds (a table, not ISO 3166)
+    "nation", "country", "signatories",  # nations the registry holds (a table, not ISO 3166)
     "user",  # an active user the registry holds (a token for them)
     "convert_to",  # a currency with an exchange rate on the day (rates are data)
     "managing_organisation", "contractor", "awarding_organisation",  # organisations held

@@ -29,6 +29,7 @@ from api.routes.params import (
 from registry.choices import Category, ProgrammeStatus
 from registry.conversion import converted_total, rate_currency
 from registry.history import When
+from registry.instruments import instruments_of
 from registry.programmes import (
     create_programme,
     delete_programme,
@@ -42,7 +43,8 @@ def detail(
     session: Session, slug: str, when: When, convert_to: str | None = None
 ) -> tuple[wire.ProgrammeDetail, dict[str, str]]:
     view = programme_view(session, slug, when.as_of, when.known)
-    body = wire.programme_detail(view, when.as_of)
+    instruments = instruments_of(session, slug, when.as_of, when.known)
+    body = wire.programme_detail(view, when.as_of, instruments)
     if convert_to:
         target = rate_currency(session, convert_to)
         signed = contracts_page(session, programme=slug, on=when.as_of, recorded_by=when.known,
@@ -110,11 +112,12 @@ def programme_detail(
     as_known_on: AsKnownOn = None,
     convert_to: ConvertTo = None,
 ) -> Response[wire.ProgrammeDetail]:
-    """Members on `as_of` (default today), totals of the contracts signed by then per currency,
-    fleet size then; all as the registry knew them on `as_known_on` (default now). With
-    `convert_to`, also `converted_total`: those contracts in one currency, each converted at the
-    ECB rate of its signing date, with every rate used (422 on `currency` for a currency
-    without a rate then)."""
+    """Members on `as_of` (default today), totals of the contracts signed by then per currency
+    (`contracts_without_value`: how many of those have no published value), fleet size then,
+    the instruments signed by then (or on a date unknown); all as the registry knew them on
+    `as_known_on` (default now). With `convert_to`, also `converted_total`: those contracts in
+    one currency, each converted at the ECB rate of its signing date, with every rate used (422
+    on `currency` for a currency without a rate then)."""
     when = read_when(session, as_of, as_known_on)
     return answer(request, lambda: detail(session, slug, when, convert_to))  # type: ignore[return-value]
 
