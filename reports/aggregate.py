@@ -87,6 +87,22 @@ def totals_by(contracts: pl.DataFrame, *keys: str) -> pl.DataFrame:
     )
 
 
+def instruments_on(rows: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Instruments signed by `on` (a partial date from its first day) or on an unknown date,
+    one row each with its signatories' names (`signatories`, by name); by signing date, the
+    unknown ones last (as `registry.instruments.instruments_of` reads them)."""
+    return (
+        rows.filter(pl.col("signed").is_null() | (pl.col("signed") <= on))
+        .sort("id", "nation_name")
+        .group_by("id", maintain_order=True)
+        .agg(
+            pl.col("kind", "title", "signed", "signed_precision", "note").first(),
+            pl.col("nation_name").alias("signatories"),
+        )
+        .sort("signed", "id", nulls_last=True)
+    )
+
+
 def with_year(contracts: pl.DataFrame) -> pl.DataFrame:
     return contracts.with_columns(year=pl.col("signed").dt.year())
 

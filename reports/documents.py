@@ -139,6 +139,7 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         .sort("joined", "nation_name", "id")
     )
     contracts = frames.contracts_on(as_of, pid)
+    totals = agg.totals_by(contracts)
     points = agg.fleet_points(frames.fleet_events.filter(pl.col("programme_id") == pid))
     points = points.filter(pl.col("date") <= as_of)
     fleet = agg.fleet_on(points, as_of)
@@ -154,7 +155,12 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
             spells.with_columns(joined=pl.col("valid_from"), left=pl.col("valid_to")), as_of=as_of
         ),
         contracts=notes.annotate(contracts.to_dicts(), "contract", "contract {title}"),
-        totals=agg.totals_by(contracts).filter(pl.col("currency").is_not_null()).to_dicts(),
+        totals=totals.filter(pl.col("currency").is_not_null()).to_dicts(),
+        # totals_by counts the contracts without a value apart, in a row with no currency.
+        unvalued=int(totals.filter(pl.col("currency").is_null())["contracts"].sum()),
+        instruments=agg.instruments_on(
+            frames.instruments.filter(pl.col("programme_id") == pid), as_of
+        ).to_dicts(),
         converted=converted(contracts, stamp),
         fleet=fleet.to_dicts(),
         fleet_svg=fleet_chart(

@@ -16,6 +16,8 @@ from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract, held
 from registry.fleet import FleetEvent
 from registry.history import Known, in_force, recorded_by
+from registry.instruments import Instrument, InstrumentSignatory
+from registry.instruments import held as instruments_held
 from registry.nations import Nation
 from registry.organisations import Organisation
 from registry.participation import MembershipTerm, Participation
@@ -29,7 +31,7 @@ _DATES = {
     "spells": ["joined", "left", "valid_from", "valid_to"], "contracts": ["signed", "signed_until"],
     "amendments": ["effective"],
     "standings": ["valid_from", "valid_to"],
-    "fleet_events": ["event_date"], "citations": ["published"],
+    "fleet_events": ["event_date"], "citations": ["published"], "instruments": ["signed"],
 }  # fmt: skip
 
 
@@ -53,7 +55,7 @@ class Scope:
 REPORT_FRAMES = {
     "programme": frozenset(
         {"programmes", "spells", "standings", "contracts", "amendments", "fleet_events",
-         "citations"}
+         "citations", "instruments"}
     ),
     "nation": frozenset(
         {"nations", "programmes", "spells", "contracts", "amendments", "citations"}
@@ -78,6 +80,8 @@ class Frames:
     amendments: pl.DataFrame
     fleet_events: pl.DataFrame
     citations: pl.DataFrame
+    instruments: pl.DataFrame
+    """One row per instrument and signatory (`nation_name`), those the registry held."""
 
     @cached_property
     def cited(self) -> dict[tuple[str, int], list[dict[str, Any]]]:
@@ -296,10 +300,27 @@ def _citations(known: Known, scope: Scope) -> Select[Any]:
     )  # fmt: skip
 
 
+def _instruments(known: Known, scope: Scope) -> Select[Any]:
+    """The instruments the registry held at `known` (`registry.instruments.held`), one row per
+    signatory."""
+    i = Instrument.__table__.c  # type: ignore[attr-defined]
+    s, n = InstrumentSignatory.__table__.c, Nation.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(
+            i.id, i.programme_id, i.kind, i.title, i.signed, i.signed_precision, i.note,
+            n.name.label("nation_name"),
+        )
+        .join_from(Instrument, InstrumentSignatory, s.instrument_id == i.id)
+        .join(Nation, n.code == s.nation_code)
+        .where(*instruments_held(known), *_programme_ids(i.programme_id, scope))
+        .order_by(i.programme_id, i.id, n.name)
+    )  # fmt: skip
+
+
 _BUILT: dict[str, Callable[[Known, Scope], Select[Any]]] = {
     "programmes": _programmes, "nations": _nations, "spells": _spells, "standings": _standings,
     "contracts": _contracts, "amendments": _amendments, "fleet_events": _fleet_events,
-    "citations": _citations,
+    "citations": _citations, "instruments": _instruments,
 }  # fmt: skip
 EVERYTHING = Scope(frozenset(_BUILT))
 

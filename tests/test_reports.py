@@ -194,7 +194,7 @@ def test_codes_read_as_people_read_them(engine, seeded):
 def test_the_totals_say_how_many_contracts_have_a_value(engine, seeded):
     words = Page(report(engine, on=date(2025, 7, 1))).words
     assert "Total in EUR (1 contract) EUR 265,000,000.00" in words
-    assert "1 of 6 contracts has a recorded value; the totals leave the others out." in words
+    assert "5 of 6 contracts have no published value; the totals leave them out." in words
     assert "Membership over time" in words  # the timeline has its own heading
 
 
