@@ -23,6 +23,10 @@ class Category(StrEnum):
 
 
 class ProgrammeStatus(StrEnum):
+    INTENT = "intent"
+    """Nations have signed a letter of intent; nothing is bought or run yet."""
+    ANNOUNCED = "announced"
+    """Announced, not yet set up."""
     PLANNED = "planned"
     ACTIVE = "active"
     CLOSED = "closed"
@@ -33,6 +37,8 @@ class Role(StrEnum):
     PARTICIPANT = "participant"
     OBSERVER = "observer"
     PARTNER = "partner"
+    HOST = "host"
+    """Hosts part of what the programme runs (e.g. an innovation range)."""
 
 
 class Instrument(StrEnum):

@@ -311,6 +311,9 @@ def correct_fleet_event(
     event = FleetEvent(**columns, recorded_in=number, corrects=old.id)
     session.add(event)
     session.flush()
+    from registry.sources import carry_citations  # it imports this module
+
+    carry_citations(session, entity="fleet_event", old_id=pk(old), new_id=pk(event), actor=actor)
     record_change(
         session, actor=actor, action=Action.CORRECT, entity="fleet_event", entity_id=pk(event),
         key=f"{programme_.slug}/{event.id}", before=before,

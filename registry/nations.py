@@ -147,6 +147,31 @@ def add_nation(
     return nation
 
 
+def update_nation(
+    session: Session, *, code: str, nato_member_since: date | None, actor: str
+) -> Nation:
+    """Correct an Ally's accession day (reference data: a partner has none)."""
+    begin_write(session)
+    nation = get_nation(session, code)
+    checks = Checks()
+    if nation.kind == NationKind.ALLY and nato_member_since is None:
+        checks.fail("nato_member_since", "an ally needs its NATO accession date")
+    if nation.kind != NationKind.ALLY and nato_member_since is not None:
+        checks.fail("nato_member_since", f"{nation.code} is a partner: it has no accession date")
+    checks.done()
+    if nation.nato_member_since == nato_member_since:
+        return nation
+    before = snapshot(nation)
+    nation.nato_member_since = nato_member_since
+    session.add(nation)
+    session.flush()
+    record_change(
+        session, actor=actor, action=Action.CORRECT, entity="nation", key=nation.code,
+        before=before, after=snapshot(nation),
+    )  # fmt: skip
+    return nation
+
+
 def list_nations(session: Session, *, kind: str | None = None) -> list[Nation]:
     query = select(Nation).order_by(Nation.name)
     if kind:

@@ -210,13 +210,14 @@ def delete_programme(
     # Imported here: these modules import this one.
     from registry.contracts import Contract
     from registry.fleet import FleetEvent
+    from registry.instruments import Instrument
     from registry.participation import Participation
     from registry.sources import Citation
 
     programme = lock_programme(session, slug)
     check_version(programme.version, expected_version)
     for table, what in ((Participation, "members"), (Contract, "contracts"),
-                        (FleetEvent, "fleet events")):  # fmt: skip
+                        (FleetEvent, "fleet events"), (Instrument, "instruments")):  # fmt: skip
         used = session.execute(
             select(table.id).where(table.programme_id == programme.id).limit(1)
         ).first()

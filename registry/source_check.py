@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from registry.choices import Confidence
 from registry.contracts import Contract, held
 from registry.fleet import FleetEvent
+from registry.instruments import Instrument
 from registry.nations import Nation, nation_number
 from registry.organisations import Organisation
 from registry.participation import Participation
@@ -38,9 +39,11 @@ HELD: dict[str, Callable[[Session], list[int]]] = {
     Cited.FLEET_EVENT: _ids(col(FleetEvent.id), col(FleetEvent.superseded_in).is_(None)),
     Cited.ORGANISATION: _ids(col(Organisation.id)),
     Cited.NATION: _nation_numbers,
+    Cited.INSTRUMENT: _ids(col(Instrument.id), col(Instrument.voided_in).is_(None)),
 }
 """The records the registry holds now, by kind of record (CITABLE's kinds, each by the id a
-citation names it by): not a voided contract, nor a fleet event corrected or voided."""
+citation names it by): not a voided contract or instrument, nor a fleet event corrected or
+voided."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from registry.database import pk
 from registry.dates import PartialDate, Precision
 from registry.errors import Conflict, InvalidValue, NotFound
 from registry.fleet import FleetEvent
+from registry.instruments import Instrument
 from registry.nations import Nation, list_nations, nation_code, nation_number, nation_of_number
 from registry.organisations import Organisation
 from registry.participation import Participation
@@ -35,6 +36,7 @@ class Cited(StrEnum):
     ORGANISATION = "organisation"
     NATION = "nation"
     """Named by its ISO 3166-1 numeric code (528 for NLD): a citation's `entity_id` is a number."""
+    INSTRUMENT = "instrument"
 
 
 CITABLE: dict[str, type[SQLModel]] = {
@@ -44,6 +46,7 @@ CITABLE: dict[str, type[SQLModel]] = {
     Cited.FLEET_EVENT: FleetEvent,
     Cited.ORGANISATION: Organisation,
     Cited.NATION: Nation,
+    Cited.INSTRUMENT: Instrument,
 }
 """The kinds of record that cite sources, each with its table: the one list of them."""
 SOURCE_FIELDS = ("title", "publisher", "url", "published", "excerpt", "general")
@@ -276,6 +279,22 @@ def _holds(session: Session, entity: str, record_id: int) -> bool:
     return session.get(CITABLE[entity], record_id) is not None
 
 
+def carry_citations(session: Session, *, entity: str, old_id: int, new_id: int, actor: str) -> None:
+    """A record replaced by its correction (a fleet event's new row) cites what the row it
+    replaces cited: the sources still support it, and the old row keeps its citations."""
+    for citation, source in citations_for(session, entity, old_id):
+        carried = Citation(
+            source_id=citation.source_id, entity=entity, entity_id=new_id,
+            confidence=citation.confidence, note=citation.note, quote=citation.quote,
+        )  # fmt: skip
+        session.add(carried)
+        session.flush()
+        record_change(
+            session, actor=actor, action=Action.CREATE, entity="citation",
+            key=_citation_key(carried, source), before=None, after=snapshot(carried),
+        )  # fmt: skip
+
+
 def _citation_key(citation: Citation, source: Source) -> str:
     return f"{citation.entity}/{citation.entity_id}/{source.key}"
 
@@ -440,6 +459,15 @@ def _event_names(session: Session, ids: list[int]) -> dict[int, str]:
     }
 
 
+def _instrument_names(session: Session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        sa_select(col(Instrument.id), col(Instrument.title), col(Programme.name))
+        .join(Programme, col(Programme.id) == Instrument.programme_id)
+        .where(col(Instrument.id).in_(ids))
+    )
+    return {instrument_id: f"{title} ({programme})" for instrument_id, title, programme in rows}
+
+
 _NAMES: dict[str, Callable[[Session, list[int]], dict[int, str]]] = {
     Cited.PROGRAMME: _programme_names,
     Cited.ORGANISATION: _organisation_names,
@@ -447,6 +475,7 @@ _NAMES: dict[str, Callable[[Session, list[int]], dict[int, str]]] = {
     Cited.CONTRACT: _contract_names,
     Cited.FLEET_EVENT: _event_names,
     Cited.NATION: _nation_names,
+    Cited.INSTRUMENT: _instrument_names,
 }
 """How the records of each kind in CITABLE are named, many at a time."""
 

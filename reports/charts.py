@@ -31,6 +31,7 @@ _ROLES: dict[str, tuple[str, str | None]] = {
     "participant": ("#8fa8c4", None),
     "partner": ("#dbe3ec", "M0,6 L6,0"),
     "observer": ("white", "M0,0 L6,6"),
+    "host": ("#4d6a8c", "M0,3 L6,3"),
 }
 # Ordered dashed and lighter, in service solid and heavier: apart without colour.
 _SERIES = [

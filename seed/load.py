@@ -1,25 +1,53 @@
-"""Load the first data set through the registry's own rules. Running it again changes nothing."""
+"""Load the first data set through the registry's own rules. Running it again changes nothing.
+
+On a database seeded by an earlier data set, a second run brings the records the data set
+describes to what it now says: sources and their citations, programmes' fields, organisations,
+nations' accession days and members' dated terms are corrected (each correction kept, as any
+other); records are never added twice. A record whose last change someone else made is theirs
+now: the seed leaves it as it is."""
 
 from __future__ import annotations
 
 import tomllib
 from collections import Counter
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from registry.audit import Change
 from registry.choices import NationKind, Role
 from registry.contracts import add_contract, find_contract
 from registry.dates import PartialDate
 from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, record_fleet_event
-from registry.nations import Nation, add_nation, nation_code
-from registry.organisations import create_organisation, find_organisation
-from registry.participation import Participation, join_programme, leave_programme, spells
-from registry.programmes import Programme, create_programme
-from registry.sources import add_source, cite, find_citation, find_source
+from registry.instruments import add_instrument, find_instrument
+from registry.nations import Nation, add_nation, nation_code, nation_number, update_nation
+from registry.organisations import create_organisation, find_organisation, update_organisation
+from registry.participation import (
+    Participation,
+    Term,
+    join_programme,
+    joining,
+    spell_terms,
+    update_participation,
+)
+from registry.periods import from_date
+from registry.programmes import EDITABLE, Programme, create_programme, update_programme
+from registry.sources import (
+    SOURCE_FIELDS,
+    Citation,
+    Source,
+    add_source,
+    cite,
+    find_citation,
+    find_source,
+    remove_citation,
+    update_citation,
+    update_source,
+)
 
 DATA = Path(__file__).parent / "data"
 ACTOR = "seed"
@@ -30,32 +58,53 @@ def read(name: str) -> dict[str, Any]:
         return tomllib.load(file)
 
 
+def _nation_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every nation of nations.toml: code, kind, accession day and the citation of that day."""
+    founders = data["founders"]
+    accessions = data["accessions"]
+    rows = [{"code": code, "kind": NationKind.ALLY, "since": founders["since"],
+             "cite": founders["cite"]} for code in founders["codes"]]  # fmt: skip
+    rows += [{**ally, "kind": NationKind.ALLY, "cite": accessions["cite"]}
+             for ally in accessions["allies"]]  # fmt: skip
+    rows += [{**partner, "kind": NationKind.PARTNER} for partner in data["partners"]]
+    return rows
+
+
 def load_nations(session: Session, *, actor: str = ACTOR) -> Counter[str]:
-    """The 32 Allies and the partners; a nation already present is left as it is."""
-    data = read("nations.toml")
+    """The 32 Allies and the partners; a nation present keeps its name and takes the accession
+    day the data gives."""
     created: Counter[str] = Counter()
-    rows = [(n, NationKind.ALLY) for n in data["allies"]]
-    rows += [(n, NationKind.PARTNER) for n in data["partners"]]
-    for nation, kind in rows:
-        if session.get(Nation, nation["code"]) is None:
+    for nation in _nation_rows(read("nations.toml")):
+        held = session.get(Nation, nation["code"])
+        if held is None:
             add_nation(
-                session, code=nation["code"], kind=kind, nato_member_since=nation.get("since"),
-                name=nation.get("name"), actor=actor,
+                session, code=nation["code"], kind=nation["kind"],
+                nato_member_since=nation.get("since"), name=nation.get("name"), actor=actor,
             )  # fmt: skip
             created["nation"] += 1
+        elif held.nato_member_since != nation.get("since") and seed_owned(
+            session, "nation", key=nation["code"], actor=actor
+        ):
+            update_nation(
+                session, code=nation["code"], nato_member_since=nation.get("since"), actor=actor
+            )
+            created["corrected"] += 1
     return created
 
 
 def load_first_data_set(session: Session, *, actor: str = ACTOR) -> Counter[str]:
-    """Nations, sources, organisations and programmes with members, contracts and fleets.
+    """Sources, nations, organisations and programmes with members, contracts and fleets.
 
-    Returns how many records of each kind were created (all zero on a second run).
-    """
-    created = load_nations(session, actor=actor)
+    Returns how many records of each kind were created, and how many held records were
+    corrected (`corrected`); all zero on a second run."""
     data = read("first_data_set.toml")
+    created: Counter[str] = Counter()
     loader = _Loader(session, actor, created)
     for source in data["source"]:
         loader.source(source)
+    created.update(load_nations(session, actor=actor))
+    for nation in _nation_rows(read("nations.toml")):
+        loader.cite("nation", nation_number(nation["code"]), [nation["cite"]])
     for organisation in data["organisation"]:
         loader.organisation(organisation)
     for programme in data["programme"]:
@@ -66,36 +115,80 @@ def load_first_data_set(session: Session, *, actor: str = ACTOR) -> Counter[str]
 class _Loader:
     def __init__(self, session: Session, actor: str, created: Counter[str]) -> None:
         self.session, self.actor, self.created = session, actor, created
+        self.seed_sources: set[int] = set()
 
-    def cite(self, entity: str, entity_id: int | None, cites: list[list[str]]) -> None:
+    def owned(self, entity: str, key: str) -> bool:
+        return seed_owned(self.session, entity, key=key, actor=self.actor)
+
+    def cite(self, entity: str, entity_id: int | None, cites: list[dict[str, Any]]) -> None:
+        """The record cites exactly what the data says among the data set's sources (a
+        citation someone added of another source stays)."""
         assert entity_id is not None
-        for key, confidence, *note in cites:
-            source = find_source(self.session, key)
-            if source and find_citation(self.session, source, entity, entity_id):
+        wanted: set[int] = set()
+        for given in cites:
+            values = {"confidence": given["confidence"], "note": given.get("note"),
+                      "quote": given.get("quote")}  # fmt: skip
+            source = find_source(self.session, given["source"])
+            held = source and find_citation(self.session, source, entity, entity_id)
+            if held:
+                assert source is not None
+                changed = (held.confidence, held.note, held.quote) != tuple(values.values())
+                if changed and self.owned("citation", f"{entity}/{entity_id}/{source.key}"):
+                    update_citation(self.session, citation_id=held.id, actor=self.actor, **values)
+                    self.created["corrected"] += 1
+                wanted.add(held.source_id)
                 continue
-            cite(
-                self.session, source=key, entity=entity, entity_id=entity_id,
-                confidence=confidence, note=note[0] if note else None, actor=self.actor,
-            )  # fmt: skip
+            made = cite(self.session, source=given["source"], entity=entity, entity_id=entity_id,
+                        actor=self.actor, **values)  # fmt: skip
+            wanted.add(made.source_id)
             self.created["citation"] += 1
+        stale = self.session.exec(
+            select(Citation).where(
+                Citation.entity == entity,
+                Citation.entity_id == entity_id,
+                col(Citation.source_id).in_(self.seed_sources - wanted),
+            )
+        ).all()
+        for citation in stale:
+            cited = self.session.get(Source, citation.source_id)
+            assert cited is not None
+            if not self.owned("citation", f"{entity}/{entity_id}/{cited.key}"):
+                continue
+            remove_citation(self.session, citation_id=citation.id, actor=self.actor)
+            self.created["corrected"] += 1
 
     def source(self, fields: dict[str, Any]) -> None:
-        if find_source(self.session, fields["key"]) is None:
-            add_source(self.session, actor=self.actor, **fields)
+        held = find_source(self.session, fields["key"])
+        if held is None:
+            held = add_source(self.session, actor=self.actor, **fields)
             self.created["source"] += 1
+        elif self.owned("source", held.key):
+            wanted = {name: fields.get(name) for name in SOURCE_FIELDS}
+            before = held.version
+            update_source(self.session, key=held.key, actor=self.actor, **wanted)
+            self.created["corrected"] += held.version - before
+        self.seed_sources.add(_id(held))
 
     def organisation(self, fields: dict[str, Any]) -> None:
+        fields = dict(fields)
         cites = fields.pop("cites", [])
         organisation = find_organisation(self.session, fields["slug"])
         if organisation is None:
             organisation = create_organisation(self.session, actor=self.actor, **fields)
             self.created["organisation"] += 1
+        elif self.owned("organisation", organisation.slug):
+            before = organisation.version
+            changes = {name: fields.get(name) for name in ("name", "kind", "country")}
+            update_organisation(self.session, slug=fields["slug"], actor=self.actor, **changes)
+            self.created["corrected"] += organisation.version - before
         self.cite("organisation", organisation.id, cites)
 
     def programme(self, fields: dict[str, Any]) -> None:
         fields = dict(fields)
         cites = fields.pop("cites", [])
         members = fields.pop("member", []) + _shorthand_members(fields)
+        shares = fields.pop("cost_shares", [])
+        instruments = fields.pop("instrument", [])
         contracts = fields.pop("contract", [])
         fleet = fields.pop("fleet", [])
         slug = fields["slug"]
@@ -103,32 +196,79 @@ class _Loader:
         if existing is None:
             existing = create_programme(self.session, actor=self.actor, **fields)
             self.created["programme"] += 1
+        elif self.owned("programme", slug):  # what the data says now, over its whole history
+            before = existing.version
+            changes = {name: fields.get(name) for name in EDITABLE if name != "slug"}
+            update_programme(self.session, slug, changes=changes, actor=self.actor,
+                             correction=True)  # fmt: skip
+            self.created["corrected"] += existing.version - before
         self.cite("programme", existing.id, cites)
         for member in members:
-            self.member(existing, dict(member))
+            self.member(existing, dict(member), shares)
+        for instrument in instruments:
+            self.instrument(existing, dict(instrument))
         for contract in contracts:
             self.contract(existing, dict(contract))
         for event in fleet:
             self.fleet_event(existing, dict(event))
 
-    def member(self, programme: Programme, fields: dict[str, Any]) -> None:
+    def member(self, programme: Programme, fields: dict[str, Any], shares: list[Any]) -> None:
+        """A member's spell with the terms the data gives: joined with its fields, then each
+        dated cost share. A spell held with other terms is corrected to them."""
         cites = fields.pop("cites", [])
-        left = fields.pop("left", None)
-        joined = PartialDate.parse(fields["joined"])
         code = nation_code(fields["nation"]) or fields["nation"]
-        held = spells(self.session, [col(Participation.programme_id) == programme.id,
-                                     col(Participation.nation_code) == code])  # fmt: skip
-        row = next((spell for spell, _ in held if spell.joined == joined.start), None)
-        if row is None:  # a new spell, whole: joined, and left when the data says so
-            row = join_programme(self.session, programme=programme.slug, actor=self.actor,
-                                 left=left, **fields)  # fmt: skip
+        wanted = _with_shares([joining(self.session, **fields).term], code, shares)
+        held = spell_terms(self.session, [col(Participation.programme_id) == programme.id,
+                                          col(Participation.nation_code) == code])  # fmt: skip
+        spell = next((s for s, _, t in held if t[0].valid_from == wanted[0].valid_from), None)
+        if spell is None:  # a new spell, whole: joined, and left when the data says so
+            # Joined with its first term's values; its later terms are changes from their
+            # dates, as they happened.
+            spell_ = join_programme(self.session, programme=programme.slug, actor=self.actor,
+                                    **{**fields, **_values(wanted[0])})  # fmt: skip
             self.created["participation"] += 1
-        elif left is not None and row.left is None:  # seeded before it was known to end
-            leave_programme(
-                self.session, programme=programme.slug, nation=row.nation_code, left=left,
-                actor=self.actor,
+            self._reach(programme, code, [], wanted, correction=False)
+            self.cite("participation", spell_.id, cites)
+            return
+        terms = next(t for s, _, t in held if s is spell)
+        if terms != wanted and seed_owned(
+            self.session, "participation", entity_id=spell.id, actor=self.actor
+        ):
+            self._reach(programme, code, terms, wanted, correction=True)
+        self.cite("participation", spell.id, cites)
+
+    def _reach(
+        self, programme: Programme, code: str, terms: list[Term], wanted: list[Term],
+        *, correction: bool,
+    ) -> None:  # fmt: skip
+        """Change (or correct) the spell's terms, `terms`, into `wanted`: first the values of
+        its first term over the whole spell, then each later term's values from its date."""
+        steps = [(None, wanted[0])] if correction else []
+        steps += [(term.valid_from, term) for term in wanted[1:]]
+        for effective, term in steps:
+            values = _values(term)
+            if effective is None and terms[0].values() == term.values():
+                continue
+            update_participation(
+                self.session, programme=programme.slug, nation=code, changes=values,
+                effective=effective, correction=correction, actor=self.actor,
             )  # fmt: skip
-        self.cite("participation", row.id, cites)
+            self.created["corrected" if correction else "membership_change"] += 1
+        if correction and wanted[-1].valid_to != terms[-1].valid_to:
+            left = wanted[-1].valid_to
+            update_participation(
+                self.session, programme=programme.slug, nation=code, correction=True,
+                changes={"left": left.isoformat() if left else None}, actor=self.actor,
+            )  # fmt: skip
+
+    def instrument(self, programme: Programme, fields: dict[str, Any]) -> None:
+        cites = fields.pop("cites", [])
+        row = find_instrument(self.session, programme, fields["title"])
+        if row is None:
+            row = add_instrument(self.session, programme=programme.slug, actor=self.actor,
+                                 **fields)  # fmt: skip
+            self.created["instrument"] += 1
+        self.cite("instrument", row.id, cites)
 
     def contract(self, programme: Programme, fields: dict[str, Any]) -> None:
         cites = fields.pop("cites", [])
@@ -173,14 +313,77 @@ class _Loader:
         self.cite("fleet_event", row.id, cites)
 
 
+def seed_owned(
+    session: Session, entity: str, *, key: str | None = None, entity_id: int | None = None,
+    actor: str = ACTOR,
+) -> bool:  # fmt: skip
+    """Whether the record's last change was the seed's (so a new data set may correct it)."""
+    where = [Change.entity == entity]
+    where.append(Change.key == key if key is not None else Change.entity_id == entity_id)
+    last = session.exec(select(Change.actor).where(*where).order_by(col(Change.id).desc())).first()
+    return last == actor
+
+
+def _id(row: Source) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _values(term: Term) -> dict[str, Any]:
+    """A term's values as a participation change names them."""
+    share = term.cost_share_bp
+    return {
+        "role": term.role,
+        "instrument": term.instrument,
+        "cost_share": None if share is None else str(Decimal(share).scaleb(-2)),
+        "note": term.note,
+    }
+
+
+def _with_shares(terms: list[Term], code: str, periods: list[dict[str, Any]]) -> list[Term]:
+    """A spell's terms with the programme's dated cost shares: from each period's start, the
+    nation's share of the hours given (its hours in the note), or no share with the period's
+    `unknown` note. A period that starts before the spell, or a nation a period does not name,
+    is left out."""
+    for period in periods:
+        start = PartialDate.parse(period["from"])
+        if start.start < terms[0].valid_from.start:
+            continue
+        end = terms[-1].end
+        if end is not None and start.start >= end:
+            continue
+        if "unknown" in period:
+            values: dict[str, Any] = {"cost_share_bp": None, "note": period["unknown"]}
+        elif code in period["hours"]:
+            values = _share(code, period)
+        else:
+            continue
+        terms = from_date(terms, start, values)
+    return terms
+
+
+def _share(code: str, period: dict[str, Any]) -> dict[str, Any]:
+    hours: dict[str, int] = period["hours"]
+    total = sum(hours.values())
+    percent = (Decimal(hours[code]) * 100 / total).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    stated = period.get("stated_total")
+    doubt = f" (the same source gives {stated:,} as the total)" if stated else ""
+    note = (
+        f"Cost share from {period['from']}: {hours[code]:,} of the {total:,} committed flight "
+        f"hours a year that a {period['from']} source gives{doubt}; low confidence."
+    )
+    return {"cost_share_bp": int(percent.scaleb(2)), "note": note}
+
+
 def _shorthand_members(fields: dict[str, Any]) -> list[dict[str, Any]]:
-    """`members = [codes]` with shared `members_joined`, `members_instrument`, `members_cite`."""
+    """`members = [codes]` with shared `members_joined`, `members_role`, `members_instrument`,
+    `members_cite`."""
     codes = fields.pop("members", [])
     joined: str | date | None = fields.pop("members_joined", None)
+    role = fields.pop("members_role", Role.PARTICIPANT.value)
     instrument = fields.pop("members_instrument", None)
     cites = fields.pop("members_cite", [])
     return [
-        {"nation": code, "role": Role.PARTICIPANT.value, "joined": joined,
-         "instrument": instrument, "cites": cites}
+        {"nation": code, "role": role, "joined": joined, "instrument": instrument, "cites": cites}
         for code in codes
-    ]  # fmt: skip
+    ]

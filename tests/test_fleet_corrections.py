@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
+
+from registry.source_check import check_sources
+from registry.sources import citations_for
 
 from tests.conftest import dump
 from tests.test_api_writes import PROBLEM_JSON, editor, send
@@ -162,3 +166,19 @@ def test_one_event_reads_as_held_and_as_known_before(client, tokens):
     assert gone.json()["errors"][0]["field"] == "id"
     assert client.get(path, params={"as_known_on": known_before}).json() == first
     assert client.get(f"{FLEET}/{corrected['id']}").json()["note"] == "MMF 3"
+
+
+def test_a_corrected_event_cites_what_the_row_it_replaces_cited(engine, client, tokens):
+    first = event(client, "MMF2")
+    response = send(client, "PATCH", f"{FLEET}/{first['id']}",
+                    {"date": "2020-08-11", "reason": "a day later"},
+                    **editor(tokens, **{"If-Match": '"1"'}))  # fmt: skip
+    assert response.status_code == 200, response.text
+    corrected = response.json()["id"]
+    with Session(engine) as session:
+        old = [(s.key, c.confidence, c.quote) for c, s in citations_for(session, "fleet_event",
+                                                                         first["id"])]  # fmt: skip
+        new = [(s.key, c.confidence, c.quote) for c, s in citations_for(session, "fleet_event",
+                                                                         corrected)]  # fmt: skip
+        assert new == old != []
+        assert check_sources(session).uncited == []

@@ -21,6 +21,7 @@ from registry.instruments import (
     void_instrument,
     with_signatories,
 )
+from registry.programmes import delete_programme
 from reports import documents
 from reports.frames import load_frames
 from tests.conftest import auth, dump
@@ -431,3 +432,13 @@ def test_the_programme_report_lists_the_instruments_signed_by_its_date(engine, m
     assert "Accession of Norway" not in words  # signed after the report's date
     assert "Voided agreement" not in words
     assert "Accession of Norway" in Page(_report(engine, date(2030, 1, 1))).words
+
+
+def test_a_programme_with_an_instrument_is_not_deleted(engine, refused):
+    with unit_of_work(engine) as session:
+        make_programme(session, slug="lettered")
+        add_instrument(session, programme="lettered", kind="mou", title="An MoU",
+                       signatories=["NLD"], actor=ACTOR)  # fmt: skip
+    error = refused(Conflict, lambda s: delete_programme(s, "lettered", actor=ACTOR))
+    assert error.errors[0].field == "slug"
+    assert "instruments" in error.errors[0].message

@@ -3,10 +3,19 @@
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
+
+from registry.audit import Change
 
 from registry.errors import Conflict, InvalidValue
-from registry.nations import Nation, add_nation, find_nation, list_nations, nation_code
+from registry.nations import (
+    Nation,
+    add_nation,
+    find_nation,
+    list_nations,
+    nation_code,
+    update_nation,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +35,8 @@ def test_all_32_allies_and_their_accession(session, nations):
     allies = list_nations(session, kind="ally")
     assert len(allies) == 32
     since = {n.code: n.nato_member_since for n in allies}
-    assert since["USA"] == date(1949, 4, 4)
+    # The founders' day is when the treaty came into force for them, not its signing.
+    assert since["USA"] == date(1949, 8, 24)
     assert since["DEU"] == date(1955, 5, 6)
     assert since["FIN"] == date(2023, 4, 4)
     assert since["SWE"] == date(2024, 3, 7)
@@ -68,3 +78,22 @@ def test_partner_gets_its_common_name(session):
     add_nation(session, code="KOR", kind="partner", actor="a")
     session.commit()
     assert session.exec(select(Nation.name).where(Nation.code == "KOR")).one() == "South Korea"
+
+
+def test_an_accession_day_is_corrected(session, nations):
+    update_nation(session, code="Sweden", nato_member_since=date(2024, 3, 8), actor="admin")
+    assert session.get(Nation, "SWE").nato_member_since == date(2024, 3, 8)
+    change = session.exec(select(Change).where(Change.entity == "nation")
+                          .order_by(col(Change.id).desc())).first()  # fmt: skip
+    assert (change.action, change.key, change.after["nato_member_since"]) == (
+        "correct", "SWE", "2024-03-08",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "since"), [("SWE", None), ("AUS", date(2025, 6, 24))], ids=["ally-none", "partner"]
+)
+def test_an_accession_day_that_cannot_be(refused, nations, code, since):
+    error = refused(InvalidValue, lambda s: update_nation(s, code=code, nato_member_since=since,
+                                                          actor="admin"))  # fmt: skip
+    assert error.errors[0].field == "nato_member_since"
