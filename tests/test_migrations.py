@@ -1,11 +1,14 @@
 """Migrations build exactly the models' schema, on both databases, and keep data when upgrading."""
 
+from datetime import date
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from registry.database import make_engine, unit_of_work
 from registry.migrate import current_revision, downgrade, head_revision, upgrade
+from registry.participation import members_on
 from registry.schema import metadata
 from seed.load import load_first_data_set
 from tests.conftest import dump
@@ -44,9 +47,16 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     with unit_of_work(engine) as session:
         load_first_data_set(session)
     before = dump(engine)
-    downgrade(engine, "0001")  # drops the user tables, which the seed leaves empty
+    # Down to the first revision of history on two axes: below it a membership is one row, so
+    # its dated terms (the MMF cost shares) cannot be kept. The user tables are dropped on the
+    # way (the seed leaves them empty).
+    downgrade(engine, "0007")
     upgrade(engine)
     after = dump(engine)
+    # Below 0020 there are no instruments: the table goes, and comes back empty.
+    assert before["instrument"]
+    assert before["instrument_signatory"]
+    before["instrument"] = before["instrument_signatory"] = []
     # Below 0018 a contract has no latest signing day: a span comes back as its earliest day.
     before["contract"] = _spans_as_days(before["contract"])
     # Below 0019 no source is a general compilation and no citation quotes its source.
@@ -60,6 +70,22 @@ def test_downgrading_a_seeded_database_and_upgrading_again_keeps_its_data(engine
     assert len(after.pop("change_set")) >= len(before.pop("change_set")) > 0
     assert _without_record_time(after) == _without_record_time(before)
     assert after == before
+
+
+def test_below_two_axes_and_back_a_membership_keeps_its_terms_of_today(engine):
+    """Down to 0001 a membership is one row with its latest terms; back up, those hold (the
+    dated terms before them cannot come back), and the trail's partial dates are read."""
+    with unit_of_work(engine) as session:
+        load_first_data_set(session)
+        today = {(s.nation_code, s.role, s.cost_share_bp, s.note)
+                 for s, _ in members_on(session, "mmf", date(2026, 1, 1))}  # fmt: skip
+    downgrade(engine, "0001")
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        again = {(s.nation_code, s.role, s.cost_share_bp, s.note)
+                 for s, _ in members_on(session, "mmf", date(2026, 1, 1))}  # fmt: skip
+    assert again == today
+    assert len(today) == 8
 
 
 def _spans_as_days(rows):
@@ -86,6 +112,11 @@ def _as_before(rows, table, **values):
     return [tuple(at.get(i, v) for i, v in enumerate(row)) for row in rows]
 
 
+def _order(row):
+    """A row's sort key that also orders an empty value (a term still open) among dates."""
+    return tuple((value is None, str(value)) for value in row)
+
+
 def _without_record_time(rows):
     """Changes without their change set, terms and versions without their ids and change sets,
     fleet events without their change sets."""
@@ -95,7 +126,7 @@ def _without_record_time(rows):
     for table in ("membership_term", "programme_term", "programme_version"):
         names = metadata.tables[table].columns.keys()
         keep = [i for i, n in enumerate(names) if n not in ("id", "recorded_in", "superseded_in")]
-        kept.append(sorted(tuple(row[i] for i in keep) for row in rows.pop(table)))
+        kept.append(sorted((tuple(row[i] for i in keep) for row in rows.pop(table)), key=_order))
     names = metadata.tables["fleet_event"].columns.keys()
     keep = [i for i, n in enumerate(names) if n not in ("recorded_in", "superseded_in")]
     kept.append([tuple(row[i] for i in keep) for row in rows.pop("fleet_event")])

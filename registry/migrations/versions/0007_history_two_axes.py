@@ -175,9 +175,13 @@ def _term_row(spell: int, state: dict[str, Any], number: int, after: int | None)
 
 
 def _day(value: Any) -> Any:
+    """A stored day from a snapshot's date: `2014-11-05`, or the first day of `2014-11` or
+    `2014` (a trail written by a later revision, replayed after a downgrade)."""
     if value is None or not isinstance(value, str):
         return value
-    return datetime.strptime(value[:10], "%Y-%m-%d").date()
+    day = value[:10]
+    day += {4: "-01-01", 7: "-01"}.get(len(day), "")
+    return datetime.strptime(day, "%Y-%m-%d").date()
 
 
 def _new_set(bind: sa.Connection, at: Any, actor: str, request_id: str | None) -> int:
