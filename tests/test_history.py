@@ -43,12 +43,13 @@ def recorded_at(client: TestClient[Any], number: int) -> str:
 
 
 def test_a_change_without_a_date_holds_from_today_and_keeps_the_past(client, tokens):
-    """The reported bug: PATCH with a role and a share rewrote the Netherlands' whole spell."""
-    before = members(client, as_of="2016")["NLD"]
+    """The reported bug: PATCH with a role and a share rewrote the Netherlands' whole spell.
+    (The seeded shares hold from 2023 until 24 June 2025: the past read is in 2024.)"""
+    before = members(client, as_of="2024")["NLD"]
     assert (before["role"], before["cost_share"]) == ("lead", "20.20")
     patch(client, tokens, "NLD", {"role": "observer", "cost_share": "1"})
-    assert members(client, as_of="2016")["NLD"] == before | {"version": before["version"] + 1}
-    detail = client.get(MMF, params={"as_of": "2019-12-31"}).json()
+    assert members(client, as_of="2024")["NLD"] == before | {"version": before["version"] + 1}
+    detail = client.get(MMF, params={"as_of": "2024-12-31"}).json()
     nld = next(m for m in detail["members"] if m["nation"] == "NLD")
     assert (nld["role"], nld["cost_share"], nld["joined"]) == ("lead", "20.20", "2014-11")
     now = members(client)["NLD"]
@@ -56,10 +57,10 @@ def test_a_change_without_a_date_holds_from_today_and_keeps_the_past(client, tok
 
 
 def test_a_change_from_a_date_splits_the_terms_there(client, tokens):
-    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2020-07"})
-    assert members(client, as_of="2020-06-30")["NLD"]["cost_share"] == "20.20"
-    assert members(client, as_of="2020-07-01")["NLD"]["cost_share"] == "18.00"
-    assert members(client, as_of="2020-07-01")["NLD"]["role"] == "lead"
+    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2024-07"})
+    assert members(client, as_of="2024-06-30")["NLD"]["cost_share"] == "20.20"
+    assert members(client, as_of="2024-07-01")["NLD"]["cost_share"] == "18.00"
+    assert members(client, as_of="2024-07-01")["NLD"]["role"] == "lead"
     assert members(client)["NLD"]["cost_share"] == "18.00"
 
 
@@ -67,8 +68,9 @@ def test_a_correction_is_seen_only_by_reads_as_known_after_it(client, tokens):
     known_before = recorded_at(client, newest_change(client)["change_set"])
     patch(client, tokens, "NLD", {"cost_share": "19.5", "correction": True})
     assert members(client, as_of="2016")["NLD"]["cost_share"] == "19.50"
+    assert members(client, as_of="2024")["NLD"]["cost_share"] == "19.50"
     assert members(client)["NLD"]["cost_share"] == "19.50"
-    old = members(client, as_of="2016", as_known_on=known_before)["NLD"]
+    old = members(client, as_of="2024", as_known_on=known_before)["NLD"]
     assert old["cost_share"] == "20.20"
     change = newest_change(client)
     assert (change["action"], change["entity"], change["key"]) == (
@@ -235,14 +237,14 @@ def diff(client: TestClient[Any], **params: str) -> dict[str, Any]:
 
 
 def test_the_diff_between_two_dates_lists_joins_leaves_changes_fleet_and_contracts(client, tokens):
-    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2020-07"})
+    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2024-07"})
     patch(client, tokens, "DNK", {"left": "2026-01-15"})
     start, end = "2019-12-31", "2026-06-30"
     found = diff(client, **{"from": start, "to": end})
     assert (found["from"], found["to"]) == (start, end)
     assert {
         "nation": "NLD", "field": "cost_share", "before": "20.20", "after": "18.00",
-        "effective": "2020-07",
+        "effective": "2024-07",
     } in found["changed"]  # fmt: skip
     assert [m["nation"] for m in found["left"]] == ["DNK"]
     assert found["left"][0]["left"] == "2026-01-15"
@@ -267,10 +269,13 @@ def test_the_diff_between_two_moments_shows_what_was_corrected(client, tokens):
     known_before = recorded_at(client, newest_change(client)["change_set"])
     patch(client, tokens, "NLD", {"cost_share": "19.5", "correction": True})
     found = diff(client, known_from=known_before)
-    assert found["changed"] == [{
-        "nation": "NLD", "field": "cost_share", "before": "20.20", "after": "19.50",
-        "effective": "2014-11",
-    }]  # fmt: skip
+    # The correction holds over the whole spell: each of the seeded terms (no share before
+    # 2023, 20.20 from 2023, unknown from 24 June 2025) is corrected from its own start.
+    assert found["changed"] == [
+        {"nation": "NLD", "field": "cost_share", "before": before, "after": "19.50",
+         "effective": effective}
+        for before, effective in ((None, "2014-11"), ("20.20", "2023"), (None, "2025-06-24"))
+    ]  # fmt: skip
     assert (found["joined"], found["left"], found["contracts"]) == ([], [], [])
     assert found["fleet"]["before"] == found["fleet"]["after"]
     assert diff(client, known_from=known_before, known_to=known_before)["changed"] == []
@@ -320,19 +325,21 @@ def test_a_diff_of_a_programme_the_registry_does_not_hold_is_404(client):
 
 
 def test_the_programme_report_lists_what_changed_since_a_day(client, tokens):
-    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2020-07"})
-    html = client.get("/reports/programmes/mmf", params={"as_of": "2021", "since": "2019"}).text
-    assert "Changes since 31 December 2019" in html
-    assert "Netherlands: cost share 20.20 % → 18.00 % from July 2020" in html
-    plain = client.get("/reports/programmes/mmf", params={"as_of": "2021"}).text
+    patch(client, tokens, "NLD", {"cost_share": "18", "effective": "2024-07"})
+    html = client.get("/reports/programmes/mmf", params={"as_of": "2024", "since": "2023"}).text
+    assert "Changes since 31 December 2023" in html
+    assert "Netherlands: cost share 20.20 % → 18.00 % from July 2024" in html
+    plain = client.get("/reports/programmes/mmf", params={"as_of": "2024"}).text
     assert "Changes since" not in plain
 
 
 def test_a_report_as_known_before_a_correction_shows_the_old_value(client, tokens):
     known_before = recorded_at(client, newest_change(client)["change_set"])
     patch(client, tokens, "NLD", {"cost_share": "19.5", "correction": True})
-    now = client.get("/reports/programmes/mmf").text
-    then = client.get("/reports/programmes/mmf", params={"as_known_on": known_before}).text
+    # On a day in 2024, when the seeded shares are known (today every share is unknown).
+    now = client.get("/reports/programmes/mmf", params={"as_of": "2024"}).text
+    then = client.get("/reports/programmes/mmf",
+                      params={"as_of": "2024", "as_known_on": known_before}).text  # fmt: skip
     assert "19.50 %" in now
     assert "19.50 %" not in then
     assert "20.20 %" in then

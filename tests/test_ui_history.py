@@ -47,11 +47,12 @@ def test_a_correction_through_the_form_fixes_the_whole_spell(client, engine, edi
 
 def test_correcting_only_the_note_keeps_the_dated_shares(client, engine, editor):
     """Guards a fixed bug: the form sent every field as shown (the last term's values), so a
-    note-only correction spread the last share over the whole membership."""
-    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2020-07"))
+    note-only correction spread the last share over the whole membership. (The seeded share
+    holds from 2023: the change is dated within it.)"""
+    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2024-07"))
     saved_change(engine, edit_nld(client, editor, note="Lead nation", kind="correction"))
-    assert "20.20 %" in nld_row(client, MMF, as_of="2019")
-    assert "18.00 %" in nld_row(client, MMF, as_of="2021")
+    assert "20.20 %" in nld_row(client, MMF, as_of="2024-06")
+    assert "18.00 %" in nld_row(client, MMF, as_of="2025")
 
 
 def test_the_programme_page_on_a_date_before_the_nation_joined_does_not_list_it(client, editor):
@@ -69,11 +70,11 @@ def test_the_nation_page_follows_the_picked_date(client, editor):
 
 
 def test_comparing_two_dates_shows_what_changed_between(client, engine, editor):
-    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2020-07"))
-    page = Html(client.get(MMF, params={"from": "2019-12-31", "to": "2021"}).text)
-    assert "Between 31 December 2019 and 31 December 2021" in page.words
-    assert "NLD cost share 20.20 % → 18.00 % from July 2020" in page.words
-    assert (page.values["from"], page.values["to"]) == ("2019-12-31", "2021")
+    saved_change(engine, edit_nld(client, editor, cost_share="18", effective="2024-07"))
+    page = Html(client.get(MMF, params={"from": "2023-12-31", "to": "2024"}).text)
+    assert "Between 31 December 2023 and 31 December 2024" in page.words
+    assert "NLD cost share 20.20 % → 18.00 % from July 2024" in page.words
+    assert (page.values["from"], page.values["to"]) == ("2023-12-31", "2024")
 
 
 @pytest.mark.parametrize(
