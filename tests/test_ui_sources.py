@@ -58,7 +58,7 @@ def citation_of_mmf(engine, key: str = SOURCE) -> Citation:
 def test_the_list_shows_every_source_and_editors_get_a_new_source_button(client):
     sign_in(client, "editor")
     page = Html(client.get("/ui/sources").text)
-    assert len(page.rows["sources"]) == 4  # a heading and three sources
+    assert len(page.rows["sources"]) == 7  # a heading and six sources
     assert NEW in page.links
     assert PAGE in page.links
 
