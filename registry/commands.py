@@ -26,6 +26,7 @@ from registry.fleet import (
     record_fleet_event,
     void_fleet_event,
 )
+from registry.instruments import Instrument, add_instrument, void_instrument
 from registry.money import format_minor
 from registry.participation import current_participation, join_programme, update_participation
 from registry.programmes import get_programme, update_programme
@@ -107,6 +108,20 @@ def _event(session: Session, command: Command) -> Record | None:
         "asset_type": event.asset_type, "note": event.note, "contract": _text(event.contract_id),
     }  # fmt: skip
     return Record(f"{command.get('programme')}/fleet event {number}", event.version, values)
+
+
+def _instrument(session: Session, command: Command) -> Record | None:
+    number = command.get("id")
+    if not isinstance(number, int) or not 1 <= number <= MAX_INT:
+        return None
+    instrument = session.get(Instrument, number)
+    if instrument is None or instrument.voided_in is not None:
+        return None
+    signed = instrument.signed_on
+    values = {"kind": instrument.kind, "title": instrument.title, "note": instrument.note,
+              "signed": signed.isoformat() if signed else None}  # fmt: skip
+    # Never amended, only voided: its version is always the first.
+    return Record(f"{command.get('programme')}/instrument {number}", 1, values)
 
 
 def _programme(session: Session, command: Command) -> Record | None:
@@ -244,6 +259,28 @@ KINDS: dict[str, Kind] = {
                 expected_version=version,
             ),
             _event,
+        ),
+        Kind(
+            "add_instrument",
+            "a document nations signed is recorded",
+            ("programme", "kind", "title", "signed", "signatories", "note"),
+            ("programme",),
+            lambda s, c, actor, _: add_instrument(s, actor=actor, **_given(c)),
+            _new,
+        ),
+        Kind(
+            "void_instrument",
+            "an instrument recorded by mistake is voided",
+            ("programme", "id", "reason"),
+            ("programme", "id"),
+            lambda s, c, actor, _: void_instrument(
+                s,
+                programme=c["programme"],
+                instrument_id=c["id"],
+                reason=c.get("reason"),
+                actor=actor,
+            ),
+            _instrument,
         ),
         Kind(
             "change_programme",

@@ -275,3 +275,33 @@ def test_where_review_is_required_an_editors_import_is_proposed(client, tokens, 
     assert _import(client, tokens["editor"], MEMBERS_CSV, dry_run="true").status_code == 200
     assert _import(client, tokens["admin"], MEMBERS_CSV).status_code == 200
     assert client.get("/api/programmes/mmf/participants/FIN").status_code == 200
+
+
+def test_where_review_is_required_an_instrument_is_proposed_and_applied_when_approved(
+    client, tokens
+):
+    client.put("/api/programmes/mmf/review", json={"review": "required"},
+               headers=auth(tokens["admin"]))  # fmt: skip
+    path = "/api/programmes/mmf/instruments"
+
+    def titles() -> list[str]:
+        return [i["title"] for i in client.get(path).json()["items"]]
+
+    held = titles()
+    body = {"kind": "mou", "title": "An MoU on a base in Denmark", "signatories": ["DNK", "NLD"]}
+    answer = client.post(path, json=body, headers=auth(tokens["editor"]))
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["commands"][0]["command"] == "add_instrument"
+    assert titles() == held
+    approved = client.post(f"/api/change-requests/{answer.json()['id']}/approve",
+                           headers=auth(tokens["admin"]))  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    (made,) = [i for i in client.get(path).json()["items"] if i["title"] == body["title"]]
+    void = client.delete(f"{path}/{made['id']}", params={"reason": "recorded twice"},
+                         headers=auth(tokens["editor"]))  # fmt: skip
+    assert void.status_code == 202, void.text
+    assert body["title"] in titles()
+    approved = client.post(f"/api/change-requests/{void.json()['id']}/approve",
+                           headers=auth(tokens["admin"]))  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    assert titles() == held

@@ -147,7 +147,8 @@ def propose(
 ) -> Response[RequestOut]:
     """One or more commands, each `{"command": KIND, ...}` with the fields the direct write
     takes (kinds: join_programme, change_membership, add_contract, amend_contract,
-    void_contract, record_fleet_event, correct_fleet_event, void_fleet_event, change_programme).
+    void_contract, add_instrument, void_instrument, record_fleet_event, correct_fleet_event,
+    void_fleet_event, change_programme).
     Every rule is checked now (a 422 names `commands[i].field`) and nothing is applied until
     another person approves. A draft unless `submit`."""
     made = cr.propose(session, commands=data.commands, author=actor(request),

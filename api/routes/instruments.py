@@ -12,9 +12,9 @@ from sqlmodel import Session
 from api import wire
 from api.cache import answer, page_of, serve_cached
 from api.deps import BEARER, EDITOR, actor
-from api.docs import READ_ERRORS, WRITE_ERRORS, documented
+from api.docs import READ_ERRORS, documented
+from api.routes.change_requests import PROPOSING, proposed_instead
 from api.routes.params import AsKnownOn, AsOf, Limit, Offset, Reason, as_of_day, read_when
-from registry.audit import begin_write
 from registry.instruments import (
     add_instrument,
     instruments_of,
@@ -55,7 +55,7 @@ def list_instruments(
 
 
 @post("/", sync_to_thread=False, opt=EDITOR, security=BEARER, summary="Record an instrument",
-      responses=WRITE_ERRORS, operation_class=documented(body=wire.InstrumentIn))  # fmt: skip
+      responses=PROPOSING, operation_class=documented(body=wire.InstrumentIn))  # fmt: skip
 def create(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -65,13 +65,15 @@ def create(
     """A document nations signed (`kind`: letter_of_intent, mou, accession, agreement) with
     its `signatories` (at least one, each once); `signed` at its known precision, or null when
     unknown. 409 on `title` when the programme has an instrument of that title."""
-    begin_write(session)  # the write lock before any read
+    command = {"command": "add_instrument", "programme": slug, **wire.plain(data)}
+    if (proposed := proposed_instead(request, session, command)) is not None:
+        return proposed  # type: ignore[return-value]
     made = add_instrument(session, programme=slug, actor=actor(request), **wire.plain(data))
     return Response(wire.instrument_out(with_signatories(session, made), slug), status_code=201)
 
 
 @delete("/{instrument_id:int}", sync_to_thread=False, opt=EDITOR, security=BEARER,
-        summary="Void an instrument recorded by mistake", responses=WRITE_ERRORS)  # fmt: skip
+        summary="Void an instrument recorded by mistake", responses=PROPOSING)  # fmt: skip
 def void(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -81,10 +83,14 @@ def void(
 ) -> None:
     """It leaves every read from then on; reads `as_known_on` before still show it, and the
     change log keeps it with the reason. 404 on `id` for none of this programme's."""
-    begin_write(session)  # the write lock before any read
+    command = {"command": "void_instrument", "programme": slug, "id": instrument_id,
+               "reason": reason}  # fmt: skip
+    if (proposed := proposed_instead(request, session, command)) is not None:
+        return proposed  # type: ignore[return-value]
     void_instrument(
         session, instrument_id=instrument_id, reason=reason, actor=actor(request), programme=slug
     )
+    return None
 
 
 router = Router(
