@@ -134,7 +134,7 @@ class _Loader:
                 assert source is not None
                 changed = (held.confidence, held.note, held.quote) != tuple(values.values())
                 if changed and self.owned("citation", f"{entity}/{entity_id}/{source.key}"):
-                    update_citation(self.session, citation_id=held.id, actor=self.actor, **values)
+                    update_citation(self.session, citation_id=_id(held), actor=self.actor, **values)
                     self.created["corrected"] += 1
                 wanted.add(held.source_id)
                 continue
@@ -154,7 +154,7 @@ class _Loader:
             assert cited is not None
             if not self.owned("citation", f"{entity}/{entity_id}/{cited.key}"):
                 continue
-            remove_citation(self.session, citation_id=citation.id, actor=self.actor)
+            remove_citation(self.session, citation_id=_id(citation), actor=self.actor)
             self.created["corrected"] += 1
 
     def source(self, fields: dict[str, Any]) -> None:
@@ -243,7 +243,7 @@ class _Loader:
     ) -> None:  # fmt: skip
         """Change (or correct) the spell's terms, `terms`, into `wanted`: first the values of
         its first term over the whole spell, then each later term's values from its date."""
-        steps = [(None, wanted[0])] if correction else []
+        steps: list[tuple[PartialDate | None, Term]] = [(None, wanted[0])] if correction else []
         steps += [(term.valid_from, term) for term in wanted[1:]]
         for effective, term in steps:
             values = _values(term)
@@ -324,7 +324,7 @@ def seed_owned(
     return last == actor
 
 
-def _id(row: Source) -> int:
+def _id(row: Source | Citation) -> int:
     assert row.id is not None
     return row.id
 

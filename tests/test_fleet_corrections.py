@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from registry.source_check import check_sources
 from registry.sources import citations_for
-
 from tests.conftest import dump
 from tests.test_api_writes import PROBLEM_JSON, editor, send
 from tests.test_history import newest_change, recorded_at

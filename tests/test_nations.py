@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import col, select
 
 from registry.audit import Change
-
 from registry.errors import Conflict, InvalidValue
 from registry.nations import (
     Nation,
