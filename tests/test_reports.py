@@ -54,8 +54,24 @@ def test_programme_report_shows_members_on_the_date_with_sources(engine, seeded)
     assert "Denmark (DNK)" not in page.words  # joined in 2025
     assert "Launched 2012" in page.words
     assert "November 2014" in page.words  # the precision it is known to
-    assert "low" in page.words  # the flight-hours cost shares keep their doubt visible
     assert "svg" in page.tags  # membership timeline and fleet chart, inline
+    # The MMF's shares hold from 2023: each shows beside its source's low confidence.
+    later = Page(report(engine, on=date(2024, 1, 1))).words
+    netherlands = r"Netherlands \(NLD\) lead agreement November 2014 — 20\.20 % \[\d+\] low"
+    assert re.search(netherlands, later), later
+
+
+def test_the_members_notes_say_where_a_share_comes_from_and_why_none_is_known(engine, seeded):
+    in_2024 = Page(report(engine, on=date(2024, 1, 1))).words
+    assert "Luxembourg: Cost share from 2023: 1,200 of the 9,900 committed flight hours" in in_2024
+    now = Page(report(engine, on=date(2026, 1, 1))).words
+    unknown = "Share unknown from 24 June 2025"
+    assert now.count(unknown) == 1, now  # one note for the eight members it holds for
+    eight = "Luxembourg, Netherlands, Germany, Norway, Belgium, Czechia, Denmark, Sweden"
+    assert f"{eight}: {unknown}" in now
+    before = Page(report(engine, on=date(2022, 1, 1))).words
+    assert "Cost share from" not in before
+    assert unknown not in before
 
 
 def test_fleet_and_contract_totals_in_the_programme_report(engine, seeded):
