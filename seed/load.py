@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from registry.amendments import amend_contract, amendments
 from registry.audit import Change
 from registry.choices import NationKind, Role
-from registry.contracts import add_contract, find_contract
+from registry.contracts import Contract, add_contract, find_contract
 from registry.dates import PartialDate
 from registry.errors import InvalidValue
 from registry.fleet import FleetEvent, record_fleet_event
@@ -278,6 +279,14 @@ class _Loader:
         if row is None:
             row = add_contract(self.session, programme=programme.slug, actor=self.actor, **fields)
             self.created["contract"] += 1
+        elif (
+            row.title != fields["title"]
+            and not amendments(self.session, _id(row))
+            and seed_owned(self.session, "contract", entity_id=row.id, actor=self.actor)
+        ):  # a title the data set now gives otherwise: corrected from the signing
+            amend_contract(self.session, contract_id=row.id, title=fields["title"],
+                           correction=True, actor=self.actor)  # fmt: skip
+            self.created["corrected"] += 1
         self.cite("contract", row.id, cites)
 
     def fleet_event(self, programme: Programme, fields: dict[str, Any]) -> None:
@@ -324,7 +333,7 @@ def seed_owned(
     return last == actor
 
 
-def _id(row: Source | Citation) -> int:
+def _id(row: Source | Citation | Contract) -> int:
     assert row.id is not None
     return row.id
 

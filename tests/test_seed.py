@@ -16,6 +16,7 @@ from registry.organisations import Organisation
 from registry.participation import members_on, nation_programmes_on, update_participation
 from registry.programmes import get_programme
 from registry.schema import metadata
+from registry.search import contracts_page
 from registry.source_check import check_sources
 from registry.sources import CITABLE, Citation, Source, find_source, update_citation
 from registry.views import programme_view
@@ -204,6 +205,10 @@ def test_reseeding_a_database_seeded_by_the_earlier_data_set(engine, seeded):
             assert citation.id is not None
             update_citation(session, citation_id=citation.id, confidence="high", actor="seed")
         update_nation(session, code="NLD", nato_member_since=date(1949, 4, 4), actor="seed")
+        old_title = "Two additional A330 MRTT (deliveries planned 2028 and 2029)"
+        ordered = session.exec(select(Contract).where(Contract.reference == "mmf-order-2025")).one()
+        ordered.title = old_title  # as the earlier data set signed it
+        session.add(ordered)
     with unit_of_work(engine) as session:
         assert shares_on(session, date(2020, 1, 1))["NLD"] == 2020
         again = load_first_data_set(session)
@@ -213,6 +218,9 @@ def test_reseeding_a_database_seeded_by_the_earlier_data_set(engine, seeded):
         assert shares_on(session, date(2020, 1, 1))["NLD"] is None
         assert shares_on(session, date(2024, 1, 1))["NLD"] == 2020
         assert accession(session, "NLD") == date(1949, 8, 24)
+        titles = [row[0].title for row in contracts_page(session, programme="mmf").items]
+        assert "Two additional A330 MRTT, raising the fleet to 12 aircraft" in titles
+        assert old_title not in titles
         found = check_sources(session)
         assert (found.uncited, found.unsupported, found.overclaimed) == ([], [], [])
     before = dump(engine)
