@@ -58,7 +58,9 @@ async def race(base: str, requests: list[tuple[str, str, dict[str, Any]]]) -> li
 
 def test_concurrent_edits_from_the_same_read_let_exactly_one_through(server, tokens):
     """Guards a fixed bug: the spell was read before the write lock, so a stale If-Match passed."""
-    headers = auth(tokens["editor"]) | {"If-Match": '"1"'}
+    read = httpx.get(f"{server}/api/programmes/mmf/participants/NLD")
+    assert read.status_code == 200, read.text
+    headers = auth(tokens["editor"]) | {"If-Match": read.headers["etag"]}
     edits = [("PATCH", "/api/programmes/mmf/participants/NLD",
               {"json": {"note": f"edit {n}"}, "headers": headers}) for n in range(16)]  # fmt: skip
     assert asyncio.run(race(server, edits)) == [200] + [412] * 15

@@ -18,9 +18,26 @@ ALL_PROGRAMMES = [
     "critical-raw-materials",
     "mmf",
     "innovation-ranges",
+    "task-force-x",
+    "nspa-ammunition-support-partnership",
     "nspa-munitions-frameworks",
     "nspo-australia",
 ]  # ordered by name, the default sort
+UNDATED = {
+    "innovation-ranges",
+    "task-force-x",
+    "nspa-ammunition-support-partnership",
+    "nspa-munitions-frameworks",
+}  # the programmes without a launch date
+ACTIVE = [slug for slug in ALL_PROGRAMMES if slug not in ("critical-raw-materials",
+                                                          "innovation-ranges")]  # fmt: skip
+MMF_2023_HOURS = (
+    "Cost share from 2023: 2,000 of the 9,900 committed flight hours a year that a 2023 source "
+    "gives (the same source gives 8,900 as the total); low confidence."
+)
+MMF_SHARE_UNKNOWN = (
+    "Share unknown from 24 June 2025: Denmark and Sweden joined, and no new split is published."
+)
 
 
 def get_ok(client: TestClient[Any], path: str, **params: Any) -> Any:
@@ -60,9 +77,12 @@ def test_health_reports_the_database_reachable(client: TestClient[Any]) -> None:
         pytest.param([({}, ALL_PROGRAMMES), ({"q": "tanker"}, ["mmf"]), ({"q": "MMF"}, ["mmf"]),
                       ({"q": "Innovation"}, ["innovation-ranges"])], id="q"),
         pytest.param([({"category": "partnership"}, ["nspo-australia"]),
-                      ({"status": "active"}, ALL_PROGRAMMES), ({"status": "closed"}, [])],
+                      ({"status": "active"}, ACTIVE), ({"status": "closed"}, []),
+                      ({"status": "intent"}, ["critical-raw-materials"]),
+                      ({"status": "announced"}, ["innovation-ranges"])],
                      id="category-status"),
-        pytest.param([({"agency": "nspa"}, ["mmf", "nspa-munitions-frameworks"]),
+        pytest.param([({"agency": "nspa"}, ["mmf", "nspa-ammunition-support-partnership",
+                                            "nspa-munitions-frameworks"]),
                       ({"agency": "nspo", "status": "active"}, ["nspo-australia"])], id="agency"),
         pytest.param([({"nation": code, "as_of": "2025-07-01"}, ["critical-raw-materials", "mmf"])
                       for code in ("DNK", "dk", "Denmark")], id="nation-code-forms"),
@@ -87,19 +107,22 @@ def test_programme_list_sorts_both_ways(client: TestClient[Any]) -> None:
             item[sort.lstrip("-")] for item in get_ok(client, "/api/programmes", sort=sort)["items"]
         ]
         assert keys == sorted(keys, reverse=sort.startswith("-")), sort
-        assert len(keys) == 5
-    assert slugs(get_ok(client, "/api/programmes", sort="launched"))[0] == "mmf"  # 2012
-    assert slugs(get_ok(client, "/api/programmes", sort="-launched"))[-1] == "mmf"
+        assert len(keys) == len(ALL_PROGRAMMES)
+    # Programmes without a launch date come last both ways, as values missing do in every list.
+    for sort, mmf_at in (("launched", 0), ("-launched", -1)):  # mmf: 2012, the earliest
+        found = slugs(get_ok(client, "/api/programmes", sort=sort))
+        assert set(found[-len(UNDATED) :]) == UNDATED, sort
+        assert found[: -len(UNDATED)][mmf_at] == "mmf", sort
 
 
 def test_programme_list_pages_with_the_full_total(client: TestClient[Any]) -> None:
     for limit, offset, expected in [
-        (2, 0, ALL_PROGRAMMES[:2]), (2, 2, ALL_PROGRAMMES[2:4]), (2, 4, ALL_PROGRAMMES[4:]),
-        (500, 0, ALL_PROGRAMMES), (1, 9, []),
+        (2, 0, ALL_PROGRAMMES[:2]), (2, 2, ALL_PROGRAMMES[2:4]), (2, 4, ALL_PROGRAMMES[4:6]),
+        (2, 6, ALL_PROGRAMMES[6:]), (500, 0, ALL_PROGRAMMES), (1, 9, []),
     ]:  # fmt: skip
         page = get_ok(client, "/api/programmes", limit=limit, offset=offset)
         assert slugs(page) == expected
-        assert (page["total"], page["limit"], page["offset"]) == (5, limit, offset)
+        assert (page["total"], page["limit"], page["offset"]) == (7, limit, offset)
 
 
 @pytest.mark.parametrize(
@@ -162,8 +185,13 @@ def test_programme_detail_uses_the_contract_wire_names(client: TestClient[Any]) 
     netherlands = next(m for m in body["members"] if m["nation"] == "NLD")
     assert netherlands | {"version": 1} == {
         "nation": "NLD", "nation_name": "Netherlands", "role": "lead", "instrument": "agreement",
-        "joined": "2014-11", "left": None, "cost_share": "20.20", "note": None, "version": 1,
+        "joined": "2014-11", "left": None, "cost_share": None, "note": MMF_SHARE_UNKNOWN,
+        "version": 1,
     }  # fmt: skip
+    # Between 2023 and the enlargement the 2023 shares held: a decimal string.
+    earlier = get_ok(client, "/api/programmes/mmf", as_of="2024-01-01")["members"]
+    netherlands = next(m for m in earlier if m["nation"] == "NLD")
+    assert (netherlands["cost_share"], netherlands["note"]) == ("20.20", MMF_2023_HOURS)
 
 
 def test_programme_detail_without_contracts_or_fleet(client: TestClient[Any]) -> None:
@@ -244,10 +272,12 @@ def test_participant_detail_with_etag(client: TestClient[Any]) -> None:
     for nation in ("NLD", "nl", "Netherlands"):
         response = client.get(f"/api/programmes/mmf/participants/{nation}")
         assert response.status_code == 200, response.text
-        assert response.headers["etag"] == '"1"'
+        # Joined, then its share from 2023, then none from 24 June 2025: three writes.
+        assert response.headers["etag"] == '"3"'
         body = response.json()
-        assert (body["nation"], body["role"], body["joined"], body["cost_share"]) == (
-            "NLD", "lead", "2014-11", "20.20",
+        assert body["version"] == 3
+        assert (body["nation"], body["role"], body["joined"], body["cost_share"], body["note"]) == (
+            "NLD", "lead", "2014-11", None, MMF_SHARE_UNKNOWN,
         )  # fmt: skip
 
 
@@ -313,7 +343,7 @@ def test_nation_detail_accepts_any_code_and_answers_alpha_3(
 
 
 def test_nation_detail_shows_role_and_share(client: TestClient[Any]) -> None:
-    body = get_ok(client, "/api/nations/Netherlands", as_of="2019-12-31")
+    body = get_ok(client, "/api/nations/Netherlands", as_of="2024-01-01")  # a 2023 share
     assert body["programmes"] == [
         {"slug": "mmf", "name": "Multinational Multi Role Tanker Transport Fleet",
          "role": "lead", "instrument": "agreement", "joined": "2014-11", "left": None,
@@ -335,9 +365,21 @@ def test_nation_list(client: TestClient[Any]) -> None:
 
 def test_organisation_list_and_detail(client: TestClient[Any]) -> None:
     for kind, expected in [
-        (None, {"nspa", "nspo", "occar", "eda", "nato", "airbus-defence-and-space"}),
+        (
+            None,
+            {
+                "nspa",
+                "nspo",
+                "occar",
+                "eda",
+                "nato",
+                "airbus-defence-and-space",
+                "nexter-knds",
+                "junghans",
+            },
+        ),
         ("agency", {"nspa", "occar", "eda"}),
-        ("contractor", {"airbus-defence-and-space"}),
+        ("contractor", {"airbus-defence-and-space", "nexter-knds", "junghans"}),
     ]:
         page = get_ok(client, "/api/organisations", **({"kind": kind} if kind else {}))
         assert set(slugs(page)) == expected
@@ -347,7 +389,8 @@ def test_organisation_list_and_detail(client: TestClient[Any]) -> None:
     assert response.headers["etag"] == '"1"'
     assert response.json() == {
         "slug": "nspa", "name": "NATO Support and Procurement Agency", "kind": "agency",
-        "country": "LUX", "version": 1, "manages": ["mmf", "nspa-munitions-frameworks"],
+        "country": None, "version": 1,
+        "manages": ["mmf", "nspa-ammunition-support-partnership", "nspa-munitions-frameworks"],
     }  # fmt: skip
 
 

@@ -5,7 +5,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from registry.audit import Change
-from registry.organisations import get_organisation
+from registry.database import unit_of_work
+from registry.organisations import get_organisation, update_organisation
 from tests.conftest import dump
 from tests.test_cli_errors import errors, run, url_of
 
@@ -52,10 +53,16 @@ def test_edit_changes_only_the_options_given_under_the_actor_given(engine):
 
 
 def test_an_empty_country_takes_it_away(engine):
+    with unit_of_work(engine) as session:  # the first data set gives no organisation a country
+        update_organisation(session, slug="nspa", country="LUX", actor="test")
     result = run(url_of(engine), "organisation", "edit", "nspa", "--country", "")
     assert result.exit_code == 0, result.output
     with Session(engine) as session:
         assert get_organisation(session, "nspa").country is None
+    (change,) = [c for c in changes_of(engine, "nspa") if c.actor == "cli"]
+    assert change.before
+    assert change.after
+    assert (change.before["country"], change.after["country"]) == ("LUX", None)
 
 
 def test_an_edit_to_the_values_held_writes_nothing(engine):

@@ -161,9 +161,19 @@ def test_the_seeded_registry_exports_valid_packages(client):
     roles = {party["id"]: party["roles"] for party in release["parties"]}
     assert roles["organisation-occar"] == ["buyer", "procuringEntity"]
     assert roles["organisation-airbus-defence-and-space"] == ["supplier"]
-    assert all(roles[f"nation-{entry['id']}"] == ["funder", "sourceParty"]
-               for entry in release["planning"]["budget"]["budgetBreakdown"])  # fmt: skip
     assert release["planning"]["budget"]["projectID"] == "mmf"
+    # Shares are read on the day a contract was signed. The MMF's first order (2016) precedes
+    # any published share: its members fund it, but nothing breaks its value down.
+    assert "budgetBreakdown" not in release["planning"]["budget"]
+    assert roles["nation-NLD"] == roles["nation-LUX"] == ["funder"]
+    # The tenth aircraft (28 March 2023) was ordered while the 2023 shares held.
+    tenth = next(r for r in releases["releases"]
+                 if r["contracts"][0]["dateSigned"] == "2023-03-28T00:00:00Z")  # fmt: skip
+    roles = {party["id"]: party["roles"] for party in tenth["parties"]}
+    breakdown = tenth["planning"]["budget"]["budgetBreakdown"]
+    assert sorted(entry["id"] for entry in breakdown) == ["BEL", "CZE", "DEU", "LUX", "NLD", "NOR"]
+    assert all(roles[f"nation-{entry['id']}"] == ["funder", "sourceParty"] for entry in breakdown)
+    assert tenth["planning"]["budget"]["projectID"] == "mmf"
 
 
 @pytest.mark.usefixtures("seeded")

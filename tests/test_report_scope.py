@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from registry.choices import Role
 from registry.contracts import add_contract
 from registry.database import unit_of_work
 from registry.participation import update_participation
@@ -121,7 +122,7 @@ def test_a_nation_and_the_matrix_read_narrow_rows_and_draw_the_same(engine, seed
     assert "EUR 300,000,000.00" in nation
     matrix = load_frames(engine, scope=report_scope(engine, "membership", "", ON))
     assert "joined" not in matrix.spells.columns  # no window over every term
-    assert set(matrix.spells["role"]) <= {"participant", "lead", "partner", "observer"}
+    assert set(matrix.spells["role"]) <= set(Role)
 
 
 def test_the_matrix_and_the_summary_read_only_the_citations_of_what_they_show(engine, seeded):

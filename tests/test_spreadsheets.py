@@ -25,6 +25,7 @@ from registry.contracts import Contract, add_contract
 from registry.database import unit_of_work
 from registry.export import CELLS, Cell, columns
 from registry.organisations import create_organisation
+from registry.participation import update_participation
 from registry.programmes import create_programme
 from registry.settings import Settings
 from registry.users import add_user, create_token
@@ -122,9 +123,14 @@ def test_xlsx_amounts_counts_and_shares_are_numbers_and_days_are_dates(client, e
     # A date known only to the month or year stays text: no made-up first day.
     assert "2016-07" in months
     assert "2018" in months
-    members = typed_cells(api_file(client, "participations", "mmf", "xlsx"))
-    shares = members["cost_share"]
-    assert all(c.data_type == "n" for c in shares), "no share in the seed: add one"
+    # The seed's MMF shares hold from 2023 until 24 June 2025.
+    members = client.get(FILES["participations"].format(slug="mmf"),
+                         params={"format": "xlsx", "as_of": "2024-01-01"})  # fmt: skip
+    assert members.status_code == 200, members.text
+    shares = typed_cells(members.content)["cost_share"]
+    assert shares, "no share on that day in the seed: pick another"
+    assert all(c.data_type == "n" for c in shares)
+    assert 20.2 in {c.value for c in shares}
     cli = tmp_path / "fleet.xlsx"
     assert (
         run(engine, "export", "fleet-events", "--format", "xlsx", "--out", str(cli)).exit_code == 0
@@ -262,12 +268,13 @@ def test_other_lists_keep_whole_numbers_and_days_as_such_in_xlsx(client, path):
 
 
 def seed_programmes(engine: Engine) -> None:
-    """The first data set's nations, organisations and programmes, without members, contracts
-    or fleets: a registry to import exports into."""
+    """The first data set's nations, organisations and programmes, without members, cost shares,
+    instruments, contracts or fleets: a registry to import exports into."""
     data = read("first_data_set.toml")
 
-    programme_only = {"cites", "member", "contract", "fleet", "members", "members_joined",
-                      "members_instrument", "members_cite"}  # fmt: skip
+    programme_only = {"cites", "member", "contract", "fleet", "cost_shares", "instrument",
+                      "members", "members_joined", "members_role", "members_instrument",
+                      "members_cite"}  # fmt: skip
     with unit_of_work(engine) as session:
         load_nations(session, actor="fixture")
         for organisation in data["organisation"]:
@@ -276,6 +283,19 @@ def seed_programmes(engine: Engine) -> None:
         for programme in data["programme"]:
             given = {k: v for k, v in programme.items() if k not in programme_only}
             create_programme(session, actor="fixture", **given)
+
+
+def share_today(engine: Engine) -> None:
+    """A cost share that holds today, for the exports to carry: the first data set's MMF shares
+    are unknown since 24 June 2025."""
+    with unit_of_work(engine) as session:
+        update_participation(session, programme="mmf", nation="NLD", effective="2025-07-01",
+                             changes={"cost_share": "20.2", "note": "a share that holds today"},
+                             actor="test")  # fmt: skip
+
+
+def shares_in(rows: list[dict[str, Any]]) -> list[Any]:
+    return [row["cost_share"] for row in rows if row["cost_share"] not in (None, "")]
 
 
 def editor_token(engine: Engine) -> str:
@@ -315,12 +335,14 @@ def every_file(
 def test_api_exports_import_into_an_empty_registry_and_export_the_same(
     serve, engine, second_engine, format
 ):
+    share_today(engine)
     with serve(engine) as client:
         names = slugs(client)
         files = {(kind, slug): api_file(client, kind, slug, format)
                  for kind in KINDS for slug in names}  # fmt: skip
         before = every_file(client, format, names)
     assert sum(len(rows) for rows in before.values()) > 30
+    assert shares_in(before[("participations", "mmf")])
     seed_programmes(second_engine)
     token = editor_token(second_engine)
     media_type = "text/csv" if format == "csv" else "application/octet-stream"
@@ -339,11 +361,14 @@ def test_api_exports_import_into_an_empty_registry_and_export_the_same(
 def test_cli_exports_import_into_an_empty_registry_and_export_the_same(
     engine, second_engine, tmp_path, format
 ):
+    share_today(engine)
     seed_programmes(second_engine)
     for kind in KINDS:
         path = tmp_path / f"{kind}.{format}"
         written = run(engine, "export", kind, "--format", format, "--out", str(path))
         assert written.exit_code == 0, written.output
+        if kind == "participations":
+            assert shares_in(records(path.read_bytes(), format))
         imported = run(second_engine, "import", kind, str(path))
         assert imported.exit_code == 0, imported.output
         again = tmp_path / f"again-{kind}.{format}"
