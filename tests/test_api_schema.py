@@ -28,6 +28,7 @@ DATA_RULE_FIELDS = {
     "nation", "country", "signatories",  # nations the registry holds (a table, not ISO 3166)
     "user",  # an active user the registry holds (a token for them)
     "convert_to",  # a currency with an exchange rate on the day (rates are data)
+    "currency",  # converted, a contract's currency needs a rate on the day too
     "managing_organisation", "contractor", "awarding_organisation",  # organisations held
     "contract",  # a contract of this programme
     "count", "asset_type",  # the fleet's running totals; the programme's own asset type
