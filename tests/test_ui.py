@@ -248,6 +248,27 @@ def test_the_programme_page_shows_members_contracts_fleet_history_and_its_report
     assert "/ui/nations/NLD" in page.links
 
 
+def test_the_programme_page_shows_notes_instruments_and_contracts_without_value(
+    client, seeded, staff
+):
+    sign_in(client, "viewer")
+    page = Html(client.get("/ui/programmes/mmf", params={"as_of": "2024"}).text)
+    assert "Luxembourg: Cost share from 2023: 1,200 of the 9,900 committed flight hours" in (
+        page.words
+    )
+    (letter,) = page.rows["instruments"][1:]
+    assert letter.startswith("date unknown letter of intent Nordic letter of intent on the MMF")
+    assert letter.split(" MMF ")[1].startswith("Denmark , Finland , Norway , Sweden")  # links
+    assert "/ui/nations/FIN" in page.links
+    assert "4 contracts have no published value" in page.words  # of the five signed by 2024
+    now = Html(client.get("/ui/programmes/mmf").text).words
+    assert "Sweden: Share unknown from 24 June 2025" in now
+    assert "5 contracts have no published value" in now
+    plain = Html(client.get("/ui/programmes/innovation-ranges").text)
+    assert "instruments" not in plain.rows
+    assert "no published value" not in plain.words
+
+
 def test_a_past_member_is_listed_apart(client, seeded, staff):
     sign_in(client, "editor")
     form = Html(client.get("/ui/programmes/mmf/members/NLD/leave").text).values

@@ -23,6 +23,7 @@ from registry.diff import between_dates
 from registry.errors import NotFound
 from registry.fleet import fleet_timeline
 from registry.history import in_force
+from registry.instruments import instruments_of
 from registry.nations import get_nation, list_nations, nation_code
 from registry.organisations import list_organisations
 from registry.participation import (
@@ -127,6 +128,7 @@ def programme(
         compare={"from": compare_from or "", "to": compare_to or ""},
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
+        instruments=instruments_of(session, get_programme(session, slug), today),
         history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=HISTORY_SHOWN),
         per_page=PER_PAGE, names=organisation_names(session),
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
