@@ -121,8 +121,9 @@ def cite_command(
     note: str | None, quote: str | None, actor: str,
 ) -> None:  # fmt: skip
     """Cite SOURCE (a source's key) for the record ENTITY ENTITY_ID, e.g. `programme 3` or
-    `nation NLD` (ENTITY: programme, participation, contract, fleet_event, organisation or
-    nation; a nation's id is its ISO 3166 numeric code, or give its code or name)."""
+    `nation NLD` (ENTITY: programme, participation, contract, fleet_event, organisation,
+    instrument or nation; a nation's id is its ISO 3166 numeric code, or give its code or
+    name)."""
     from registry.sources import cite
 
     with command_session(ctx) as session:

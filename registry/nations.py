@@ -150,7 +150,8 @@ def add_nation(
 def update_nation(
     session: Session, *, code: str, nato_member_since: date | None, actor: str
 ) -> Nation:
-    """Correct an Ally's accession day (reference data: a partner has none)."""
+    """Change an Ally's accession day (a partner has none). Nations are reference data, held
+    as they are now and not on the two time axes: the change log keeps the day replaced."""
     begin_write(session)
     nation = get_nation(session, code)
     checks = Checks()
@@ -166,7 +167,7 @@ def update_nation(
     session.add(nation)
     session.flush()
     record_change(
-        session, actor=actor, action=Action.CORRECT, entity="nation", key=nation.code,
+        session, actor=actor, action=Action.UPDATE, entity="nation", key=nation.code,
         before=before, after=snapshot(nation),
     )  # fmt: skip
     return nation

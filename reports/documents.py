@@ -158,9 +158,13 @@ def programme_report(frames: Frames, slug: str, stamp: Stamp) -> str:
         totals=totals.filter(pl.col("currency").is_not_null()).to_dicts(),
         # totals_by counts the contracts without a value apart, in a row with no currency.
         unvalued=int(totals.filter(pl.col("currency").is_null())["contracts"].sum()),
-        instruments=agg.instruments_on(
-            frames.instruments.filter(pl.col("programme_id") == pid), as_of
-        ).to_dicts(),
+        instruments=notes.annotate(
+            agg.instruments_on(
+                frames.instruments.filter(pl.col("programme_id") == pid), as_of
+            ).to_dicts(),
+            "instrument",
+            "instrument {title}",
+        ),
         converted=converted(contracts, stamp),
         fleet=fleet.to_dicts(),
         fleet_svg=fleet_chart(

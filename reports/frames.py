@@ -286,6 +286,7 @@ def _citations(known: Known, scope: Scope) -> Select[Any]:
         "participation": Participation.__table__.c,  # type: ignore[attr-defined]
         "contract": Contract.__table__.c,  # type: ignore[attr-defined]
         "fleet_event": FleetEvent.__table__.c,  # type: ignore[attr-defined]
+        "instrument": Instrument.__table__.c,  # type: ignore[attr-defined]
     }
     return query.where(
         or_(

@@ -20,9 +20,11 @@ from sqlmodel import Session, col, select
 from registry.amendments import amend_contract, amendments
 from registry.audit import Change
 from registry.choices import NationKind, Role
-from registry.contracts import Contract, add_contract, find_contract
+from registry.contracts import add_contract, find_contract
+from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import InvalidValue
+from registry.export import percent_text
 from registry.fleet import FleetEvent, record_fleet_event
 from registry.instruments import add_instrument, find_instrument
 from registry.nations import Nation, add_nation, nation_code, nation_number, update_nation
@@ -75,6 +77,7 @@ def load_nations(session: Session, *, actor: str = ACTOR) -> Counter[str]:
     """The 32 Allies and the partners; a nation present keeps its name and takes the accession
     day the data gives."""
     created: Counter[str] = Counter()
+    owners: dict[tuple[str, str | int], str] | None = None
     for nation in _nation_rows(read("nations.toml")):
         held = session.get(Nation, nation["code"])
         if held is None:
@@ -83,13 +86,12 @@ def load_nations(session: Session, *, actor: str = ACTOR) -> Counter[str]:
                 nato_member_since=nation.get("since"), name=nation.get("name"), actor=actor,
             )  # fmt: skip
             created["nation"] += 1
-        elif held.nato_member_since != nation.get("since") and seed_owned(
-            session, "nation", key=nation["code"], actor=actor
-        ):
-            update_nation(
-                session, code=nation["code"], nato_member_since=nation.get("since"), actor=actor
-            )
-            created["corrected"] += 1
+        elif held.nato_member_since != nation.get("since"):
+            owners = owners if owners is not None else last_actors(session)
+            if owners.get(("nation", nation["code"])) == actor:  # not changed by someone else
+                update_nation(session, code=nation["code"],
+                              nato_member_since=nation.get("since"), actor=actor)  # fmt: skip
+                created["corrected"] += 1
     return created
 
 
@@ -117,9 +119,14 @@ class _Loader:
     def __init__(self, session: Session, actor: str, created: Counter[str]) -> None:
         self.session, self.actor, self.created = session, actor, created
         self.seed_sources: set[int] = set()
+        self.last_actors: dict[tuple[str, str | int], str] | None = None
 
-    def owned(self, entity: str, key: str) -> bool:
-        return seed_owned(self.session, entity, key=key, actor=self.actor)
+    def owned(self, entity: str, key: str | int) -> bool:
+        """Whether the record (by its key, or its row id) was last changed by the seed, so the
+        data set may correct it; the change log is read once, when first asked."""
+        if self.last_actors is None:
+            self.last_actors = last_actors(self.session)
+        return self.last_actors.get((entity, key)) == self.actor
 
     def cite(self, entity: str, entity_id: int | None, cites: list[dict[str, Any]]) -> None:
         """The record cites exactly what the data says among the data set's sources (a
@@ -135,7 +142,7 @@ class _Loader:
                 assert source is not None
                 changed = (held.confidence, held.note, held.quote) != tuple(values.values())
                 if changed and self.owned("citation", f"{entity}/{entity_id}/{source.key}"):
-                    update_citation(self.session, citation_id=_id(held), actor=self.actor, **values)
+                    update_citation(self.session, citation_id=pk(held), actor=self.actor, **values)
                     self.created["corrected"] += 1
                 wanted.add(held.source_id)
                 continue
@@ -155,7 +162,7 @@ class _Loader:
             assert cited is not None
             if not self.owned("citation", f"{entity}/{entity_id}/{cited.key}"):
                 continue
-            remove_citation(self.session, citation_id=_id(citation), actor=self.actor)
+            remove_citation(self.session, citation_id=pk(citation), actor=self.actor)
             self.created["corrected"] += 1
 
     def source(self, fields: dict[str, Any]) -> None:
@@ -168,7 +175,7 @@ class _Loader:
             before = held.version
             update_source(self.session, key=held.key, actor=self.actor, **wanted)
             self.created["corrected"] += held.version - before
-        self.seed_sources.add(_id(held))
+        self.seed_sources.add(pk(held))
 
     def organisation(self, fields: dict[str, Any]) -> None:
         fields = dict(fields)
@@ -232,9 +239,7 @@ class _Loader:
             self.cite("participation", spell_.id, cites)
             return
         terms = next(t for s, _, t in held if s is spell)
-        if terms != wanted and seed_owned(
-            self.session, "participation", entity_id=spell.id, actor=self.actor
-        ):
+        if terms != wanted and self.owned("participation", pk(spell)):
             self._reach(programme, code, terms, wanted, correction=True)
         self.cite("participation", spell.id, cites)
 
@@ -281,8 +286,8 @@ class _Loader:
             self.created["contract"] += 1
         elif (
             row.title != fields["title"]
-            and not amendments(self.session, _id(row))
-            and seed_owned(self.session, "contract", entity_id=row.id, actor=self.actor)
+            and not amendments(self.session, pk(row))
+            and self.owned("contract", pk(row))
         ):  # a title the data set now gives otherwise: corrected from the signing
             amend_contract(self.session, contract_id=row.id, title=fields["title"],
                            correction=True, actor=self.actor)  # fmt: skip
@@ -322,29 +327,26 @@ class _Loader:
         self.cite("fleet_event", row.id, cites)
 
 
-def seed_owned(
-    session: Session, entity: str, *, key: str | None = None, entity_id: int | None = None,
-    actor: str = ACTOR,
-) -> bool:  # fmt: skip
-    """Whether the record's last change was the seed's (so a new data set may correct it)."""
-    where = [Change.entity == entity]
-    where.append(Change.key == key if key is not None else Change.entity_id == entity_id)
-    last = session.exec(select(Change.actor).where(*where).order_by(col(Change.id).desc())).first()
-    return last == actor
-
-
-def _id(row: Source | Citation | Contract) -> int:
-    assert row.id is not None
-    return row.id
+def last_actors(session: Session) -> dict[tuple[str, str | int], str]:
+    """Who changed each record last, by (entity, key) and by (entity, row id): one pass over
+    the change log."""
+    rows = session.execute(
+        select(Change.entity, Change.key, Change.entity_id, Change.actor).order_by(col(Change.id))
+    )
+    last: dict[tuple[str, str | int], str] = {}
+    for entity, key, entity_id, actor in rows:
+        last[(entity, key)] = actor
+        if entity_id is not None:
+            last[(entity, entity_id)] = actor
+    return last
 
 
 def _values(term: Term) -> dict[str, Any]:
     """A term's values as a participation change names them."""
-    share = term.cost_share_bp
     return {
         "role": term.role,
         "instrument": term.instrument,
-        "cost_share": None if share is None else str(Decimal(share).scaleb(-2)),
+        "cost_share": percent_text(term.cost_share_bp),
         "note": term.note,
     }
 

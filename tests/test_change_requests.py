@@ -305,3 +305,26 @@ def test_where_review_is_required_an_instrument_is_proposed_and_applied_when_app
                            headers=auth(tokens["admin"]))  # fmt: skip
     assert approved.status_code == 200, approved.text
     assert titles() == held
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "field"),
+    [
+        ({"command": "add_instrument", "programme": "mmf", "kind": "mou", "title": "An MoU",
+          "signatories": []}, 422, "commands[0].signatories"),
+        ({"command": "add_instrument", "programme": "mmf", "kind": "treaty", "title": "An MoU",
+          "signatories": ["NLD"]}, 422, "commands[0].kind"),
+        ({"command": "void_instrument", "programme": "nspo-australia", "id": 1,
+          "reason": "not this programme's"}, 404, "commands[0].id"),
+        ({"command": "void_instrument", "programme": "mmf", "id": 1}, 422, "commands[0].reason"),
+    ],
+)  # fmt: skip
+def test_a_refused_instrument_command_names_its_field_and_writes_nothing(
+    client, tokens, engine, command, status, field
+):
+    before = dump(engine)
+    answer = client.post("/api/change-requests", json={"commands": [command]},
+                         headers=auth(tokens["editor"]))  # fmt: skip
+    assert answer.status_code == status, answer.text
+    assert answer.json()["errors"][0]["field"] == field
+    assert dump(engine) == before

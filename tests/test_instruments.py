@@ -253,6 +253,13 @@ def test_the_api_reads_instruments_on_both_axes(client, tokens, mmf):
         return [item["title"] for item in answer.json()["items"]]
 
     assert shown() == ["MoU", TITLE]  # unknown dates last
+    future = _post(client, tokens["editor"],
+                   {"kind": "mou", "title": "Later MoU", "signed": "2099", "signatories": ["NLD"]})  # fmt: skip
+    assert future.status_code == 201, future.text
+    assert shown() == ["MoU", TITLE]  # as of today, like every read: not signed yet
+    assert shown(as_of="2099") == ["MoU", "Later MoU", TITLE]
+    client.delete(f"{PATH}/{future.json()['id']}", params={"reason": "not signed yet"},
+                  headers=auth(tokens["editor"]))  # fmt: skip
     assert shown(as_of="2025-12-31") == [TITLE]  # an unknown date always shows
     assert shown(as_of="2026") == ["MoU", TITLE]
     assert shown(as_known_on=recorded) == [TITLE]
@@ -301,10 +308,12 @@ def test_a_refused_post_names_the_field_and_changes_nothing(
     assert dump(engine) == before
 
 
-def test_a_title_taken_is_a_conflict(client, tokens, mmf):
+def test_a_title_taken_is_a_conflict(client, tokens, mmf, engine):
     assert _post(client, tokens["editor"], NORDIC).status_code == 201
+    before = dump(engine)
     again = _post(client, tokens["editor"], NORDIC | {"kind": "mou"})
     assert (again.status_code, again.json()["errors"][0]["field"]) == (409, "title")
+    assert dump(engine) == before
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ def test_an_accession_day_is_corrected(session, nations):
     change = session.exec(select(Change).where(Change.entity == "nation")
                           .order_by(col(Change.id).desc())).first()  # fmt: skip
     assert (change.action, change.key, change.after["nato_member_since"]) == (
-        "correct", "SWE", "2024-03-08",
+        "update", "SWE", "2024-03-08",
     )  # fmt: skip
 
 

@@ -225,3 +225,9 @@ def test_every_report_lists_the_sources_of_what_it_shows(engine, seeded):
     summary = Page(documents.contracts_report(frames, stamp)).words
     assert "Sources" in summary
     assert "contract Two additional A330 MRTT" in summary
+
+
+def test_an_instrument_in_the_report_names_its_source(engine, seeded):
+    page = Page(report(engine, on=date(2026, 1, 1))).words
+    assert re.search(r"Finland is not reported as joining\. \[\d+\] medium", page), page
+    assert "instrument Nordic letter of intent on the MMF" in page  # in the sources list

@@ -40,11 +40,12 @@ def list_instruments(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> wire.Page[wire.InstrumentOut]:
-    """By signing date (unknown dates last); with `as_of`, those signed by then (a date known
-    to the month or year counts from its first day; an unknown date always shows, as null);
-    with `as_known_on`, as the registry knew them then (voided ones until their void)."""
+    """By signing date (unknown dates last); those signed by `as_of` (default today; a date
+    known to the month or year counts from its first day; an unknown date always shows, as
+    null); with `as_known_on`, as the registry knew them then (voided ones until their
+    void)."""
     when = read_when(session, None, as_known_on)
-    on = None if as_of is None else as_of_day(as_of)
+    on = as_of_day(as_of)  # default today, as every read
 
     def build() -> tuple[Any, dict[str, str]]:
         programme = get_programme(session, slug)

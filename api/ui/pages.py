@@ -112,6 +112,7 @@ def programme(
     history and its report; with `from` and `to`, what changed between the two dates."""
     today = as_of_day(as_of or None)
     view = programme_view(session, slug, today)
+    programme_ = get_programme(session, slug)
     current = {spell.id for spell, _ in members_on(session, slug, today)}
     others = [  # spells that ended by then, or had not begun
         (spell, nation)
@@ -128,11 +129,11 @@ def programme(
         compare={"from": compare_from or "", "to": compare_to or ""},
         contracts=contracts_page(session, programme=slug, sort="-signed", limit=PER_PAGE),
         fleet=fleet_timeline(session, slug),
-        instruments=instruments_of(session, get_programme(session, slug), today),
+        instruments=instruments_of(session, programme_, today),
         history=changes_page(session, within=slug, hide=ACCOUNT_ENTITIES, limit=HISTORY_SHOWN),
         per_page=PER_PAGE, names=organisation_names(session),
         saved=_saved(session, saved, slug), nothing_saved=saved == 0,
-        review=get_programme(session, slug).review,
+        review=programme_.review,
     )  # fmt: skip
 
 
