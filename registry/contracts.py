@@ -15,7 +15,7 @@ from registry.choices import Action, ContractKind
 from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import Conflict
-from registry.history import Known, created_after
+from registry.history import Known, created_after, dated_by
 from registry.money import currency_code, format_minor, to_minor
 from registry.organisations import Organisation, check_organisation, find_organisation
 from registry.programmes import Programme, lock_programme, resolve_programme
@@ -183,8 +183,7 @@ def programme_contracts(session: Session, programme: str | Programme) -> list[Co
 
 def signed_by(on: Any) -> ColumnElement[bool]:
     """Contracts signed on or before `on`; one without a known date counts as always signed."""
-    signed: ColumnElement[bool] = col(Contract.signed).is_(None) | (col(Contract.signed) <= on)
-    return signed
+    return dated_by(Contract.signed, on)
 
 
 def held(known: Known | BindParameter[Any] = None) -> list[ColumnElement[bool]]:

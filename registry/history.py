@@ -67,6 +67,14 @@ def valid_on(table: Any, on: date | BindParameter[Any]) -> ColumnElement[bool]:
     return and_(table.valid_from <= on, or_(table.valid_to.is_(None), table.valid_to > on))
 
 
+def dated_by(column: Any, on: Any) -> ColumnElement[bool]:
+    """Rows whose date in `column` is on or before `on` (a partial date counts from its first
+    day); a row whose date is unknown counts as always dated by then (a contract's or an
+    instrument's signing)."""
+    dated: ColumnElement[bool] = col(column).is_(None) | (col(column) <= on)
+    return dated
+
+
 def in_force(
     table: Any, on: date | BindParameter[Any], known: Known | BindParameter[Any] = None
 ) -> ColumnElement[bool]:

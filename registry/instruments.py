@@ -24,7 +24,7 @@ from registry.choices import Instrument as InstrumentKind
 from registry.database import pk
 from registry.dates import PartialDate
 from registry.errors import Conflict, NotFound
-from registry.history import Known
+from registry.history import Known, dated_by
 from registry.nations import Nation, check_nation
 from registry.programmes import Programme, lock_programme, resolve_programme
 
@@ -80,8 +80,7 @@ def held(known: Known | BindParameter[Any] = None) -> list[ColumnElement[bool]]:
 def signed_by(on: Any) -> ColumnElement[bool]:
     """Instruments signed on or before `on` (a partial date counts from its first day, as a
     contract's does); one whose signing date is unknown counts as always signed."""
-    signed: ColumnElement[bool] = col(Instrument.signed).is_(None) | (col(Instrument.signed) <= on)
-    return signed
+    return dated_by(Instrument.signed, on)
 
 
 def _signatories(session: Session, checks: Checks, given: Any) -> list[Nation]:
