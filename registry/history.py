@@ -92,6 +92,11 @@ def in_force_frame(on: date) -> pl.Expr:
     return (pl.col("valid_from") <= on) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > on))
 
 
+def dated_by_frame(column: str, on: date) -> pl.Expr:
+    """`dated_by` for a polars frame."""
+    return pl.col(column).is_null() | (pl.col(column) <= on)
+
+
 @dataclass(frozen=True)
 class When:
     """A read's two axes: the day asked about and the point in record time."""

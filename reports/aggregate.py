@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from registry.history import in_force_frame
+from registry.history import dated_by_frame, in_force_frame
 
 _KIND_RANK = {"ordered": 0, "delivered": 1, "retired": 2}
 
@@ -92,7 +92,7 @@ def instruments_on(rows: pl.DataFrame, on: date) -> pl.DataFrame:
     one row each with its signatories' names (`signatories`, by name); by signing date, the
     unknown ones last (as `registry.instruments.instruments_of` reads them)."""
     return (
-        rows.filter(pl.col("signed").is_null() | (pl.col("signed") <= on))
+        rows.filter(dated_by_frame("signed", on))
         .sort("id", "nation_name")
         .group_by("id", maintain_order=True)
         .agg(

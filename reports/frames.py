@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, or_, se
 from registry.amendments import AMENDED, ContractAmendment, amended_frame
 from registry.contracts import Contract, held
 from registry.fleet import FleetEvent
-from registry.history import Known, in_force, recorded_by
+from registry.history import Known, dated_by_frame, in_force, recorded_by
 from registry.instruments import Instrument, InstrumentSignatory
 from registry.instruments import held as instruments_held
 from registry.nations import Nation
@@ -94,7 +94,7 @@ class Frames:
     def contracts_on(self, on: date, programme_id: int | None = None) -> pl.DataFrame:
         """The contracts signed by `on` (or with no date), of one programme or all, at their
         values then."""
-        signed = self.contracts.filter(pl.col("signed").is_null() | (pl.col("signed") <= on))
+        signed = self.contracts.filter(dated_by_frame("signed", on))
         if programme_id is not None:
             signed = signed.filter(pl.col("programme_id") == programme_id)
         return amended_frame(signed, self.amendments, on)
