@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from registry.checks import Checks
+from registry.cli_session import ACTOR
 from registry.database import make_engine, unit_of_work
 from registry.errors import FieldError, InvalidValue, RegistryError
 from registry.serve import SHUTDOWN_TIMEOUT, check_address, uvicorn_options
@@ -256,7 +257,7 @@ def serve(
 @click.argument("kind", type=click.Choice(["participations", "contracts", "fleet-events"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
-@click.option("--actor", default="cli", show_default=True, help="Name recorded on each change.")
+@ACTOR
 @click.pass_context
 def import_command(ctx: click.Context, kind: str, file: Path, dry_run: bool, actor: str) -> None:
     """Import a CSV or XLSX file: every row or, if any row is bad, none."""

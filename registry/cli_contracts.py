@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.cli_session import command_session
+from registry.cli_session import ACTOR, command_session
 
 
 @click.group()
@@ -21,7 +21,7 @@ def contract() -> None:
 @click.option("--quantity", help="A new quantity.")
 @click.option("--note", help="What the amendment is, e.g. its reference.")
 @click.option("--correction", is_flag=True, help="Fix the record, not a change in the world.")
-@click.option("--actor", default="cli", show_default=True, help="Name recorded on the change.")
+@ACTOR
 @click.pass_context
 def contract_amend(
     ctx: click.Context,
@@ -49,7 +49,7 @@ def contract_amend(
 @contract.command("void")
 @click.argument("contract_id", type=int)
 @click.option("--reason", required=True, help="Why it is voided; kept with the change.")
-@click.option("--actor", default="cli", show_default=True, help="Name recorded on the change.")
+@ACTOR
 @click.pass_context
 def contract_void(ctx: click.Context, contract_id: int, reason: str, actor: str) -> None:
     """Void contract CONTRACT_ID, recorded by mistake: it leaves every list and total, and stays

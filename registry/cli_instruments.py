@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import click
 
-from registry.cli_session import command_session
-
-ACTOR = click.option(
-    "--actor", default="cli", show_default=True, help="Name recorded on the change."
-)
+from registry.cli_session import ACTOR, command_session
 
 
 @click.group()

@@ -7,14 +7,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from registry.choices import OrganisationKind
-from registry.cli_session import command_session
+from registry.cli_session import ACTOR, command_session
 
 if TYPE_CHECKING:
     from registry.organisations import Organisation
 
-ACTOR = click.option(
-    "--actor", default="cli", show_default=True, help="Name recorded on each change."
-)
 # The kind is checked by the registry's rule (as from the API and the forms), so a bad one is
 # `error: kind: …` like every other refused value; the help still names the kinds.
 KINDS = ", ".join(kind.value for kind in OrganisationKind)

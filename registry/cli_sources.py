@@ -12,12 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from registry.cli_session import command_session
-
-ACTOR = click.option(
-    "--actor", default="cli", show_default=True, help="Name recorded on each change."
-)
-
+from registry.cli_session import ACTOR, command_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
