@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from api import wire, wire_sources
+from api.cache import answer, serve_cached
 from api.deps import BEARER, EDITOR, actor, etag, expected_version
 from api.docs import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, documented
 from api.exports import Format, wanted
@@ -61,13 +62,16 @@ def sources(
 
 
 @get("/api/sources/check", sync_to_thread=False, summary="What supports each fact, checked",
-     responses=READ_ERRORS)  # fmt: skip
-def sources_check(session: NamedDependency[Session]) -> SourceCheck:
+     before_request=serve_cached, responses=READ_ERRORS)  # fmt: skip
+def sources_check(
+    request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> SourceCheck:
     """The records the registry holds that cite no source (`uncited`: programmes, members,
-    contracts not voided, fleet events not corrected or voided, organisations, nations), the
-    citations quoting words their source's excerpt does not hold (`unsupported`), and the high
-    citations of general compilations (`overclaimed`): what `registry sources check` prints."""
-    return check_sources(session)
+    contracts and instruments not voided, fleet events not corrected or voided, organisations,
+    nations), the citations quoting words their source's excerpt does not hold
+    (`unsupported`), and the high citations of general compilations (`overclaimed`): what
+    `registry sources check` prints. Kept until the next write, like every read."""
+    return answer(request, lambda: (check_sources(session), {}))  # type: ignore[return-value,arg-type]
 
 
 def _detail(session: Session, source: Source) -> Response[wire_sources.SourceDetail]:
