@@ -708,7 +708,10 @@ def served_process(
     """The served application (uvicorn, as `registry serve` runs it) on the seeded database:
     its address and its process (to signal)."""
     port = free_port()
-    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url}
+    # A write waits for the lock as long as a test may hold it (the SIGTERM test holds it while
+    # the server handles the signal), rather than answering 503 after the usual 5 s.
+    env = os.environ | {"REGISTRY_DATABASE_URL": app_settings.database_url,
+                        "REGISTRY_DB_TIMEOUT": "60"}  # fmt: skip
     command = [sys.executable, "-m", "uvicorn", "api.app:serve_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, env=env)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,17 +25,38 @@ ROWS = 20_000  # a few seconds of work in the import, milliseconds per health an
 HEALTH_ANSWERS = 10
 
 
-def send_import(server: str, body: bytes, token: str) -> socket.socket:
-    """The whole request written to the server's socket before this returns."""
+def send_import(
+    server: str, body: bytes, token: str, *, query: str = "", expect_continue: bool = False
+) -> socket.socket:
+    """The whole request written to the server's socket before this returns; with
+    `expect_continue`, the body only once the server asked for it (the request is then in the
+    application, reading its body)."""
     address = urlsplit(server)
     connection = socket.create_connection((address.hostname, address.port))
     head = (
-        f"POST /api/import/contracts HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        f"POST /api/import/contracts{query} HTTP/1.1\r\nHost: {address.netloc}\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: text/csv\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        + ("Expect: 100-continue\r\n" if expect_continue else "")
+        + "\r\n"
     )
-    connection.sendall(head.encode() + body)
+    connection.sendall(head.encode())
+    if expect_continue:
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = connection.recv(1024)
+            assert chunk, "the server closed the connection before asking for the body"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+    connection.sendall(body)
     return connection
+
+
+def read_all(connection: socket.socket) -> bytearray:
+    answer = bytearray()
+    while chunk := connection.recv(65536):
+        answer.extend(chunk)
+    return answer
 
 
 def test_health_answers_while_a_large_import_runs(server, tokens):
@@ -88,19 +110,50 @@ def write_lock_taken(engine: Engine) -> bool:
         connection.close()
 
 
+def hold_write_lock(engine: Engine) -> Any:
+    """A connection holding the registry's write lock until it rolls back."""
+    connection = engine.raw_connection()
+    cursor = connection.cursor()
+    if engine.dialect.name == "sqlite":
+        cursor.execute("BEGIN IMMEDIATE")
+    else:
+        cursor.execute("SELECT version FROM data_version FOR UPDATE")
+    return connection
+
+
+def refuses_connections(server: str) -> bool:
+    address = urlsplit(server)
+    try:
+        socket.create_connection((address.hostname, address.port), timeout=5).close()
+    except OSError:
+        return True
+    return False
+
+
 def test_sigterm_stops_a_running_import_and_writes_nothing(served_process, tokens, engine):
+    """In order, each step waiting for the one before (no race): an import installs the signal
+    handler; the registry's write lock is held; the big import's request is in the server (it
+    asked for the body: 100 Continue); SIGTERM, handled once the server stops listening; the
+    lock goes, the import runs, meets the stop at its first row and writes nothing."""
     base, process = served_process
+    warm_up = send_import(base, b"programme,title,kind\nmmf,Spares,support\n", tokens["editor"],
+                          query="?dry_run=true")  # fmt: skip
+    with warm_up:
+        assert read_all(warm_up).startswith(b"HTTP/1.1 200")
     body = b"programme,title,kind\n" + b"".join(
-        f"mmf,Spares {n},support\n".encode() for n in range(20_000)
+        f"mmf,Spares {n},support\n".encode() for n in range(ROWS)
     )
     before = dump(engine)
-    connection = send_import(base, body, tokens["editor"])
-    wait_until(lambda: write_lock_taken(engine))
-    process.send_signal(signal.SIGTERM)
-    answer = bytearray()
+    lock = hold_write_lock(engine)
+    try:
+        connection = send_import(base, body, tokens["editor"], expect_continue=True)
+        process.send_signal(signal.SIGTERM)
+        wait_until(lambda: refuses_connections(base))  # the signal was handled: stop is set
+    finally:
+        lock.rollback()
+        lock.close()
     with connection:
-        while chunk := connection.recv(65536):
-            answer.extend(chunk)
+        answer = read_all(connection)
     # uvicorn shuts down gracefully, then re-raises the signal it caught: killed by SIGTERM.
     assert process.wait(timeout=60) in (0, -signal.SIGTERM)
     assert answer.startswith(b"HTTP/1.1 503"), bytes(answer[:300])
