@@ -2,9 +2,12 @@
 
 On a database seeded by an earlier data set, a second run brings the records the data set
 describes to what it now says: sources and their citations, programmes' fields, organisations,
-nations' accession days and members' dated terms are corrected (each correction kept, as any
-other); records are never added twice. A record whose last change someone else made is theirs
-now: the seed leaves it as it is."""
+nations' accession days, members' dated terms and contracts' titles are corrected (each
+correction kept, as any other). Records are found by what names them (a source's key, a
+programme's or organisation's slug, a member's nation and joining date, a contract's reference,
+an instrument's title, a fleet event's every field), so none is added twice; a data set that
+changes one of those names adds a record rather than correcting one. A record whose last
+change someone else made is theirs now: the seed leaves it as it is."""
 
 from __future__ import annotations
 
